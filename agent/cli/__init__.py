@@ -1,0 +1,230 @@
+"""The `schoolnet` command. Exit codes: 0 nothing failed, 1 a check failed, 2 usage/config error, 3 could not run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from agent import __version__
+from agent.cli import broadband, collector, delivery, schedule, switch, wifi
+from agent.cli.common import Format, emit, err, setup_logging
+from agent.cli.text import report_text
+from agent.errors import SchoolnetError, UsageError
+
+app = typer.Typer(
+    name="schoolnet",
+    help="Measure a school's network against the DfE digital and technology standards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+standards_app = typer.Typer(help="The DfE requirements schoolnet knows.", no_args_is_help=True)
+app.add_typer(standards_app, name="standards")
+
+
+def _version(value: bool) -> None:
+    if value:
+        emit(f"schoolnet {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
+) -> None:
+    setup_logging(verbose)
+
+
+@app.command()
+def scan(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated probes to run: switches,wifi,broadband,firewall.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Directory for the reports.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
+) -> None:
+    """Run the configured probes, judge the evidence and write report.json, report.html and report.csv."""
+    from agent.config import find_config, load_config
+    from agent.probe_registry import parse_only
+    from agent.scan import scan_and_write
+    from standards_map.model import load_map
+
+    cfg = load_config(find_config(config))
+    names = parse_only(only)
+    out_dir = output or cfg.agent.output_dir
+    report = scan_and_write(cfg, names, out_dir, show_progress=not no_progress and sys.stderr.isatty())
+    _print_report(report, fmt, load_map())
+    err.print(f"Reports written to {out_dir}/ (report.html, report.json, report.csv)")
+    raise typer.Exit(_exit_code(report))
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the demo's reports.")] = Path(
+        "schoolnet-demo"
+    ),
+    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
+) -> None:
+    """Start the built-in simulated school network on loopback and audit it end to end."""
+    from agent.demo import run_demo
+    from standards_map.model import load_map
+
+    report = run_demo(output)
+    _print_report(report, fmt, load_map())
+    err.print(f"Open {output.resolve() / 'report.html'} in a browser (also report.json, report.csv).")
+    raise typer.Exit(_exit_code(report))
+
+
+@app.command()
+def evaluate(
+    report_file: Annotated[Path, typer.Argument(help="A report.json written by schoolnet.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write report.json/html/csv here instead of stdout.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Format on stdout.")] = Format.text,
+) -> None:
+    """Re-judge a stored report's evidence with the current standards map."""
+    from agent.report.build import rejudge
+    from agent.report.model import Report
+    from agent.report.writers import write_reports
+    from standards_map.model import load_map
+
+    try:
+        stored = Report.model_validate_json(report_file.read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"{report_file}: no such file") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{report_file}: not a schoolnet report ({where}: {first['msg']})") from None
+    standards = load_map()
+    report = rejudge(stored, standards, datetime.now(UTC))
+    if output is not None:
+        write_reports(report, output)
+        err.print(f"Re-judged with standards map {standards.version}; reports written to {output}/")
+    else:
+        _print_report(report, fmt, standards)
+    raise typer.Exit(_exit_code(report))
+
+
+@standards_app.command("list")
+def standards_list(
+    fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+) -> None:
+    """List every requirement of the five core standards."""
+    from standards_map.model import load_map
+
+    smap = load_map()
+    if fmt is Format.json:
+        emit(json.dumps(
+            {"version": smap.version, "requirements": [r.model_dump(mode="json") for r in smap.requirements]},
+            indent=2,
+        ))
+        return
+    lines = [f"DfE standards map {smap.version}: {len(smap.requirements)} requirements"]
+    for std in smap.standards:
+        lines.append(f"\n{std.title}")
+        for req in smap.requirements:
+            if req.standard == std.id:
+                lines.append(f"  {req.id:<44} {req.assessment:<9} {req.title}")
+    emit("\n".join(lines))
+
+
+@standards_app.command("show")
+def standards_show(
+    requirement_id: Annotated[str, typer.Argument(help="Requirement id, e.g. dfe.broadband.minimum-speeds")],
+    fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+) -> None:
+    """Show one requirement: its DfE title, source, checks and thresholds per phase."""
+    from standards_map.model import load_map
+
+    smap = load_map()
+    try:
+        req = smap.requirement(requirement_id)
+    except KeyError:
+        close = [r.id for r in smap.requirements if requirement_id.split(".")[-1] in r.id]
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else "; see `schoolnet standards list`"
+        raise UsageError(f"no requirement {requirement_id!r}{hint}") from None
+    if fmt is Format.json:
+        emit(req.model_dump_json(indent=2))
+        return
+    lines = [
+        f"{req.id}  ({req.standard}, {req.assessment})",
+        f"DfE title:    {req.title}",
+        f"Source:       {req.source} (text taken {req.text_taken_on})",
+        f"When to meet: {req.when_to_meet}",
+        f"Applies to:   {', '.join(p.replace('_', '-') for p in req.phases)}",
+        f"Summary:      {req.summary}",
+    ]
+    for ref in req.checks:
+        lines.append(f"Check:        {ref.check}")
+        for phase, params in ref.params.items():
+            shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "(no parameters)"
+            lines.append(f"                {phase}: {shown}")
+        if ref.note:
+            lines.append(f"                note: {ref.note}")
+    if req.attestation:
+        every = f" (review every {req.attestation.review_every_days} days)" if req.attestation.review_every_days else ""
+        lines.append(f"Attestation:  {req.attestation.prompt}{every}")
+    lines.append(f"Remediation:  {req.remediation}")
+    emit("\n".join(lines))
+
+
+def _print_report(report: object, fmt: Format, standards: object) -> None:
+    from agent.report.model import Report
+    from agent.report.writers import report_csv_text, report_html_text, report_json_bytes
+
+    assert isinstance(report, Report)
+    if fmt is Format.json:
+        emit(report_json_bytes(report).decode())
+    elif fmt is Format.csv:
+        emit(report_csv_text(report))
+    elif fmt is Format.html:
+        emit(report_html_text(report))
+    else:
+        emit(report_text(report, standards))  # type: ignore[arg-type]
+
+
+def _exit_code(report: object) -> int:
+    from agent.report.build import exit_code_for
+
+    return exit_code_for(report)  # type: ignore[arg-type]
+
+
+for _area in (switch, wifi, broadband, delivery, collector, schedule):
+    _area.register(app)
+
+
+def main() -> None:
+    """Console-script entry point: map errors to the contract's exit codes."""
+    try:
+        app(standalone_mode=False)
+    except SchoolnetError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(3)
+    except Exception as exc:  # click usage errors are handled below; anything else could not run
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(3)
+        err.print(f"[red]schoolnet could not run:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(3)

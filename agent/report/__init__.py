@@ -1,0 +1,1 @@
+"""report.json / report.html / report.csv: one model, three writers."""

@@ -1,0 +1,55 @@
+"""Extra tables an area adds to the HTML report (switch inventory, Wi-Fi rooms, broadband history).
+
+An area registers a function ``(report) -> Table | None`` in SECTION_BUILDERS; the HTML writer shows
+every table returned, after the per-standard summary. Tables hold plain text and an optional status
+per cell (used for colour), so the template stays generic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.report.model import Report
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    status: str | None = None  # pass / fail / warn / unknown ... colours the cell
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    intro: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+# "module:function" paths, imported lazily; a missing module is skipped (its area is not built yet).
+SECTION_BUILDERS: list[str] = [
+    "agent.report.area_switches:inventory_table",
+    "agent.report.area_wifi:rooms_table",
+    "agent.report.area_broadband:history_table",
+]
+
+
+def build_tables(report: Report) -> list[Table]:
+    tables: list[Table] = []
+    for path in SECTION_BUILDERS:
+        module_name, fn_name = path.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        builder: Callable[[Report], Table | None] = getattr(module, fn_name)
+        table = builder(report)
+        if table is not None:
+            tables.append(table)
+    return tables

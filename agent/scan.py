@@ -1,0 +1,91 @@
+"""`schoolnet scan`: config -> probes -> evidence -> evaluation -> reports."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent import __version__
+from agent.config import Config
+from agent.orchestrate import run_probes
+from agent.probe_registry import load_probes
+from agent.report.build import build_report
+from agent.report.model import ProbeSummary, Report, ReportAgent
+from agent.report.writers import write_reports
+from probes.base import utcnow
+from standards_map.model import load_map
+
+log = logging.getLogger("schoolnet.scan")
+
+
+def agent_identity(config: Config) -> ReportAgent:
+    return ReportAgent(id=config.agent.id or socket.gethostname(), version=__version__)
+
+
+def run_scan(config: Config, only: list[str], *, show_progress: bool = True) -> Report:
+    """Run the enabled probes and judge what they saw. Never raises for a failed device."""
+    started_at = utcnow()
+    probes = load_probes(config, only)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[current]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+        transient=False,
+    ) as progress:
+        bars: dict[str, int] = {}
+
+        def on_progress(probe: str, target: str, state: str) -> None:
+            if probe not in bars:
+                return
+            if state == "start":
+                progress.update(bars[probe], current=target)
+            else:
+                progress.advance(bars[probe])
+                if state == "failed":
+                    progress.console.print(f"[yellow]{probe}: {target} could not be measured (see report)")
+
+        for probe in probes:
+            try:
+                count = len(probe.tasks())
+            except Exception:
+                count = 1
+            bars[probe.name] = progress.add_task(probe.name, total=max(count, 1), current="")
+        evidence, runs = asyncio.run(
+            run_probes(
+                probes,
+                timeout_s=config.probes.target_timeout_s,
+                concurrency=config.probes.concurrency,
+                progress=on_progress,
+            )
+        )
+    finished_at = utcnow()
+    return build_report(
+        report_id=uuid.uuid4(),
+        standards=load_map(),
+        site=config.site_profile(),
+        agent=agent_identity(config),
+        evidence=evidence,
+        attestations=config.attestations,
+        probes=[ProbeSummary(probe=r.probe, tasks=r.tasks, failed=r.failed) for r in runs],
+        started_at=started_at,
+        finished_at=finished_at,
+        evaluated_at=finished_at,
+    )
+
+
+def scan_and_write(config: Config, only: list[str], output_dir: Path, *, show_progress: bool = True) -> Report:
+    report = run_scan(config, only, show_progress=show_progress)
+    write_reports(report, output_dir)
+    # Delivery (signing, outbox, upload) hooks in here when [upload] is enabled.
+    return report

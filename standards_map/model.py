@@ -1,0 +1,115 @@
+"""The standards map: requirements as data (``standards_map/data/*.yaml``) and its loader."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from standards_map.site import PHASES, Phase
+
+StandardId = Literal["broadband", "switching", "wireless", "cyber", "filtering"]
+Assessment = Literal["automated", "partial", "manual"]
+STANDARD_FILES: tuple[StandardId, ...] = ("broadband", "switching", "wireless", "cyber", "filtering")
+
+
+class CheckRef(BaseModel):
+    """A check that decides (part of) a requirement, with its thresholds per school phase.
+
+    ``params`` maps a phase (or ``all``) to the check's keyword arguments. A phase with no entry (and no
+    ``all``) means the check does not apply to that phase.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    check: str
+    params: dict[Literal["all", "primary", "secondary", "all_through", "college"], dict[str, Any]] = Field(
+        default_factory=lambda: {"all": {}}
+    )
+    note: str | None = Field(default=None, description="Where a threshold comes from when it is not DfE's")
+
+    def params_for(self, phase: Phase) -> dict[str, Any] | None:
+        if phase in self.params:
+            return dict(self.params[phase])
+        if "all" in self.params:
+            return dict(self.params["all"])
+        return None
+
+
+class AttestationSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    prompt: str
+    review_every_days: int | None = Field(
+        default=None, description="How old an attestation may be before it is stale (DfE review period)"
+    )
+    when_stale: Literal["fail", "warn"] = "warn"
+
+
+class Requirement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    standard: StandardId
+    ref: str = Field(description="Short reference used in our research notes, e.g. BB-2")
+    title: str = Field(description="DfE title, verbatim")
+    summary: str = Field(description="What it asks, in plain words")
+    source: str
+    text_taken_on: date
+    when_to_meet: str
+    assessment: Assessment
+    phases: list[Phase] = Field(default_factory=lambda: list(PHASES))
+    checks: list[CheckRef] = Field(default_factory=list)
+    remediation: str
+    attestation: AttestationSpec | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        parts = value.split(".")
+        if len(parts) != 3 or parts[0] != "dfe" or not parts[2] or parts[2] != parts[2].lower():
+            raise ValueError(f"requirement id {value!r} is not dfe.<standard>.<slug>")
+        return value
+
+
+class Standard(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: StandardId
+    title: str
+    source: str
+    core: bool = True
+
+
+class StandardsMap(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    version: str
+    standards: list[Standard]
+    requirements: list[Requirement]
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        for req in self.requirements:
+            if req.id == requirement_id:
+                return req
+        raise KeyError(requirement_id)
+
+    def standard(self, standard_id: str) -> Standard:
+        for std in self.standards:
+            if std.id == standard_id:
+                return std
+        raise KeyError(standard_id)
+
+
+@cache
+def load_map() -> StandardsMap:
+    """Read the packaged map (once per process)."""
+    data_dir = resources.files("standards_map") / "data"
+    index = yaml.safe_load((data_dir / "map.yaml").read_text(encoding="utf-8"))
+    standards: list[dict[str, Any]] = []
+    requirements: list[dict[str, Any]] = []
+    for standard_id in STANDARD_FILES:
+        doc = yaml.safe_load((data_dir / f"{standard_id}.yaml").read_text(encoding="utf-8"))
+        standards.append({"id": standard_id, **doc["standard"]})
+        for req in doc["requirements"]:
+            requirements.append({"standard": standard_id, **req})
+    return StandardsMap(version=str(index["version"]), standards=standards, requirements=requirements)
