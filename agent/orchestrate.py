@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from probes.base import Observation, Probe, ProbeTask
 from probes.evidence import EvidenceRecord
@@ -30,7 +32,7 @@ async def _run_task(task: ProbeTask, default_timeout_s: float) -> list[Observati
         if inspect.iscoroutinefunction(task.run):
             coro = task.run()
         else:
-            coro = asyncio.to_thread(task.run)
+            coro = _in_daemon_thread(task.run)
         observations = await asyncio.wait_for(coro, timeout=timeout)
     except TimeoutError:
         return [Observation(kind=task.kind, target=task.target, error=f"timed out after {timeout:g} s")]
@@ -40,6 +42,37 @@ async def _run_task(task: ProbeTask, default_timeout_s: float) -> list[Observati
     if not observations:
         return [Observation(kind=task.kind, target=task.target, error="the probe returned no data")]
     return list(observations)
+
+
+async def _in_daemon_thread(fn: Callable[[], Any]) -> Any:
+    """Run a blocking task in a daemon thread.
+
+    Not asyncio.to_thread: a device that hangs inside a library call would keep that pool's thread, and the
+    event loop (and the process) would wait for it at exit. A daemon thread is abandoned after its timeout.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():  # timed out already
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def runner() -> None:
+        try:
+            result, error = fn(), None
+        except BaseException as exc:
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the loop is closed: the scan has moved on without this target
+
+    threading.Thread(target=runner, name="schoolnet-probe", daemon=True).start()
+    return await future
 
 
 def _reason(exc: BaseException) -> str:

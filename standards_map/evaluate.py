@@ -40,6 +40,7 @@ class RequirementStatus(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     standard: str
+    headline: str
     title: str
     assessment: str
     status: Status
@@ -72,6 +73,7 @@ def requirement_statuses(standards: StandardsMap, results: Iterable[Result]) -> 
         RequirementStatus(
             id=req.id,
             standard=req.standard,
+            headline=req.headline,
             title=req.title,
             assessment=req.assessment,
             status=worst(by_req.get(req.id, [])),
@@ -175,6 +177,8 @@ def _judge_attestation(req: Requirement, attestations: Sequence[Attestation], no
             status=Status.UNKNOWN,
             detail=f"Attestation by {who} is dated in the future; check the date in the config.",
         )
+    if latest.outcome == "not_met":
+        return Outcome(status=Status.FAIL, detail=f"{who} recorded that this is not met ({latest.evidence}).")
     if spec.review_every_days is not None and age_days > spec.review_every_days:
         return Outcome(
             status=Status(spec.when_stale),
@@ -185,6 +189,4 @@ def _judge_attestation(req: Requirement, attestations: Sequence[Attestation], no
             measured=f"{age_days} days old",
             expected=f"<= {spec.review_every_days} days",
         )
-    if latest.outcome == "not_met":
-        return Outcome(status=Status.FAIL, detail=f"{who} recorded that this is not met ({latest.evidence}).")
     return Outcome(status=Status.PASS, detail=f"Confirmed by {who}; evidence: {latest.evidence}.")

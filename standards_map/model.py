@@ -53,6 +53,7 @@ class Requirement(BaseModel):
     id: str
     standard: StandardId
     ref: str = Field(description="Short reference used in our research notes, e.g. BB-2")
+    headline: str = Field(description="A few plain words naming it, for report headings")
     title: str = Field(description="DfE title, verbatim")
     summary: str = Field(description="What it asks, in plain words")
     source: str

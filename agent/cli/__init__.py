@@ -209,7 +209,9 @@ for _area in (switch, wifi, broadband, delivery, collector, schedule):
 def main() -> None:
     """Console-script entry point: map errors to the contract's exit codes."""
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False: click returns the exit code of typer.Exit instead of exiting itself.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except SchoolnetError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
@@ -218,13 +220,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(3)
-    except Exception as exc:  # click usage errors are handled below; anything else could not run
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        # Usage errors from typer's (vendored) click carry their own exit code (2) and message.
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if type(exc).__name__ == "Abort":
             sys.exit(3)
         err.print(f"[red]schoolnet could not run:[/red] {type(exc).__name__}: {exc}", highlight=False)
         sys.exit(3)

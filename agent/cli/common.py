@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from rich.console import Console
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never wrap messages: they are grepped and logged
 
 
 class Format(StrEnum):

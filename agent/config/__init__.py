@@ -96,7 +96,8 @@ def _describe(path: Path, text: str, exc: ValidationError) -> str:
             lines.append(f"{prefix}: missing required key '{where}'")
         else:
             got = error.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            secret_like = any(_SECRET_WORDS.search(str(part)) for part in loc)
+            shown = "" if isinstance(got, dict | list) or secret_like else f" (got {got!r})"
             lines.append(f"{prefix}: '{where}': {error['msg']}{shown}")
     return "invalid config:\n  " + "\n  ".join(lines)
 
@@ -107,6 +108,9 @@ def _dotted(loc: tuple[Any, ...]) -> str:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
+
+# A wrong value under a key like these is not echoed back: it may be a secret typed in by mistake.
+_SECRET_WORDS = re.compile(r"pass|secret|key|community|token|psk|auth|priv", re.IGNORECASE)
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from standards_map.site import Phase
 
@@ -26,6 +26,11 @@ class AgentConfig(Strict):
     id: str | None = Field(default=None, description="Agent id; defaults to the host name")
     state_dir: Path = Field(default=Path("~/.local/state/schoolnet"), description="keys, outbox, history")
     output_dir: Path = Path("schoolnet-report")
+
+    @field_validator("state_dir", "output_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
 
 
 class ProbeLimits(Strict):

@@ -100,6 +100,7 @@ def _html_context(report: Report, standards: StandardsMap) -> dict[str, Any]:
                 {
                     "id": status.id,
                     "title": status.title,
+                    "headline": status.headline,
                     "status": status.status.value,
                     "assessment": status.assessment,
                     "when_to_meet": status.when_to_meet,

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up schoolnet on a fresh machine: Debian packages (when root), a virtualenv in .venv, the project.
+#   scripts/setup.sh          runtime + lab (enough for `schoolnet demo`)
+#   scripts/setup.sh --dev    everything the tests and benchmarks need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="lab"
+apt_wanted=0
+if [ "${1:-}" = "--dev" ]; then extras="dev"; apt_wanted=1; fi
+
+if [ "$apt_wanted" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  mapfile -t pkgs < <(grep -v '^\s*#' scripts/apt-packages.txt | grep -v '^\s*$')
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+echo "setup: ready (.venv, extras: $extras)" >&2
