@@ -180,13 +180,16 @@ def _judge_attestation(req: Requirement, attestations: Sequence[Attestation], no
     if latest.outcome == "not_met":
         return Outcome(status=Status.FAIL, detail=f"{who} recorded that this is not met ({latest.evidence}).")
     if spec.review_every_days is not None and age_days > spec.review_every_days:
-        return Outcome(
-            status=Status(spec.when_stale),
-            detail=(
-                f"Attestation by {who} is {age_days} days old; DfE expects a review at least every "
-                f"{spec.review_every_days} days."
-            ),
-            measured=f"{age_days} days old",
-            expected=f"<= {spec.review_every_days} days",
-        )
+        return _stale(who, age_days, spec.review_every_days, Status(spec.when_stale))
+    if spec.warn_after_days is not None and age_days > spec.warn_after_days:
+        return _stale(who, age_days, spec.warn_after_days, Status.WARN)
     return Outcome(status=Status.PASS, detail=f"Confirmed by {who}; evidence: {latest.evidence}.")
+
+
+def _stale(who: str, age_days: int, limit_days: int, status: Status) -> Outcome:
+    return Outcome(
+        status=status,
+        detail=f"Attestation by {who} is {age_days} days old; DfE expects a review at least every {limit_days} days.",
+        measured=f"{age_days} days old",
+        expected=f"<= {limit_days} days",
+    )

@@ -46,6 +46,10 @@ class AttestationSpec(BaseModel):
         default=None, description="How old an attestation may be before it is stale (DfE review period)"
     )
     when_stale: Literal["fail", "warn"] = "warn"
+    warn_after_days: int | None = Field(
+        default=None,
+        description="An earlier, lighter review period (e.g. termly within an annual cycle): older is a warning",
+    )
 
 
 class Requirement(BaseModel):

@@ -216,3 +216,10 @@ def test_stale_review_periods_follow_dfe():
     for rid in termly_warn:
         att = by_id[rid].attestation
         assert att is not None and (att.review_every_days, att.when_stale) == (122, "warn"), rid
+
+
+def test_attestation_review_periods_are_ordered() -> None:
+    for req in load_map().requirements:
+        spec = req.attestation
+        if spec is not None and spec.warn_after_days is not None:
+            assert spec.review_every_days is not None and spec.warn_after_days < spec.review_every_days, req.id

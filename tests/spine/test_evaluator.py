@@ -98,6 +98,11 @@ MANUAL = requirement(
     assessment="manual",
     attestation={"prompt": "Confirm the review took place.", "review_every_days": 365, "when_stale": "fail"},
 )
+ANNUAL_WITH_TERMLY_REVIEW = requirement(
+    "dfe.broadband.annual",
+    assessment="manual",
+    attestation={"prompt": "Confirm.", "review_every_days": 365, "when_stale": "fail", "warn_after_days": 122},
+)
 TERMLY = requirement(
     "dfe.broadband.termly",
     assessment="manual",
@@ -121,6 +126,9 @@ def attest(rid: str, days_ago: int, outcome: str = "met") -> Attestation:
         (TERMLY, [attest("dfe.broadband.termly", 10, "not_met")], Status.FAIL),
         (TERMLY, [attest("dfe.broadband.termly", 200, "not_met")], Status.FAIL),  # stale "not met" is still not met
         (MANUAL, [attest("dfe.broadband.review", -3)], Status.UNKNOWN),  # dated in the future
+        (ANNUAL_WITH_TERMLY_REVIEW, [attest("dfe.broadband.annual", 100)], Status.PASS),
+        (ANNUAL_WITH_TERMLY_REVIEW, [attest("dfe.broadband.annual", 150)], Status.WARN),  # termly review overdue
+        (ANNUAL_WITH_TERMLY_REVIEW, [attest("dfe.broadband.annual", 400)], Status.FAIL),
         # the newest attestation counts
         (MANUAL, [attest("dfe.broadband.review", 400), attest("dfe.broadband.review", 20)], Status.PASS),
         (MANUAL, [attest("dfe.broadband.other", 20)], Status.MANUAL),
