@@ -107,6 +107,7 @@ def _html_context(report: Report, standards: StandardsMap) -> dict[str, Any]:
                     "remediation": status.remediation,
                     "source": status.source,
                     "summary": req.summary if req else "",
+                    "notes": [ref.note for ref in req.checks if ref.note] if req else [],
                     "results": by_requirement.get(status.id, []),
                 }
             )
