@@ -22,5 +22,7 @@ def run_demo(output: Path) -> Report:
         config_path = lab.write_config(output / "schoolnet-demo.toml")
         config = load_config(config_path)
         report = scan_and_write(config, list(AREAS), output, show_progress=sys.stderr.isatty())
+        if config.upload.enabled and config.upload.url:
+            err.print(f"Collector (simulated trust server): {config.upload.url} (API docs at {config.upload.url}/docs)")
     err.print(f"Config used: {config_path}")
     return report

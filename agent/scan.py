@@ -88,4 +88,8 @@ def scan_and_write(config: Config, only: list[str], output_dir: Path, *, show_pr
     report = run_scan(config, only, show_progress=show_progress)
     write_reports(report, output_dir)
     # Delivery (signing, outbox, upload) hooks in here when [upload] is enabled.
+    if config.upload.enabled:
+        from agent.upload import deliver_after_scan
+
+        deliver_after_scan(config, str(report.report_id), output_dir / "report.json")
     return report

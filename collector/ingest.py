@@ -1,0 +1,209 @@
+"""Ingest one signed report: verify first, then validate, then store exactly once.
+
+Order matters: nothing in the payload is trusted (or even parsed) until its signature has been verified against a
+key enrolled for a site. Every rejection is a 4xx with a machine code and one human sentence; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.report.model import SCHEMA_VERSION, Report
+from agent.signing import PAYLOAD_TYPE, EnvelopeError, parse_envelope, public_key_from_raw, verify_signature
+from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, utcnow
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a full school report is ~100-300 KB; base64 adds a third
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What the endpoint answers: an HTTP status and a JSON body."""
+
+    status_code: int
+    code: str
+    detail: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        key = "status" if self.status_code < 400 else "error"
+        return {key: self.code, "detail": self.detail, **self.extra}
+
+
+def reject(status_code: int, code: str, detail: str, **extra: Any) -> IngestOutcome:
+    return IngestOutcome(status_code, code, detail, extra)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+
+
+def ingest(
+    sessions: sessionmaker[Session], body: bytes, settings: IngestSettings, now: datetime | None = None
+) -> IngestOutcome:
+    now = now or utcnow()
+    if len(body) > settings.max_body_bytes:
+        return reject(413, "too_large", f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
+    try:
+        envelope = parse_envelope(body)
+    except EnvelopeError as exc:
+        return reject(400 if "JSON" in str(exc) else 422, "malformed_envelope", str(exc))
+
+    with sessions() as session:
+        # 1. The signature, against an enrolled key, before anything else.
+        keyids = [keyid for keyid, _ in envelope.signatures]
+        keys = {k.keyid: k for k in session.scalars(select(AgentKey).where(AgentKey.keyid.in_(keyids)))}
+        if not keys:
+            return reject(401, "unknown_key", f"no enrolled key with id {', '.join(keyids)[:200]}")
+        usable = [k for k in keys.values() if k.revoked_at is None]
+        if not usable:
+            return reject(403, "key_revoked", "the signing key has been revoked; enrol the agent again")
+        key = next((k for k in usable if verify_signature(envelope, public_key_from_raw(k.public_key))), None)
+        if key is None:
+            return reject(401, "bad_signature", "signature does not verify: payload or payloadType altered")
+
+        # 2. What was signed must be a report of a version we read.
+        if envelope.payload_type != PAYLOAD_TYPE:
+            return reject(415, "wrong_payload_type", f"payloadType {envelope.payload_type!r}; expected {PAYLOAD_TYPE}")
+        outcome = _parse_report(envelope.payload)
+        if isinstance(outcome, IngestOutcome):
+            return outcome
+        report = outcome
+        site = session.get(Site, key.site_pk)
+        assert site is not None
+        if report.site.id != site.site_id:
+            return reject(
+                403, "site_mismatch", f"key is enrolled for site {site.site_id}, report is for {report.site.id}"
+            )
+
+        # 3. Timestamps: not from the future, not signed by a key after it was rotated out.
+        if report.finished_at > now + settings.clock_skew or report.started_at > now + settings.clock_skew:
+            return reject(422, "from_future", f"report finished at {report.finished_at.isoformat()}, after now")
+        if report.started_at > report.finished_at:
+            return reject(422, "bad_timestamps", "report started after it finished")
+        if key.rotated_at is not None and report.finished_at > key.rotated_at:
+            return reject(
+                403, "key_rotated", f"key was replaced at {key.rotated_at.isoformat()}; sign with the new key"
+            )
+
+        # 4. Exactly once per report id.
+        payload_sha256 = hashlib.sha256(envelope.payload).hexdigest()
+        report_id = str(report.report_id)
+        existing = session.get(StoredReport, report_id)
+        if existing is not None:
+            return _duplicate(existing, payload_sha256)
+        _store(session, report, site, key.keyid, body, payload_sha256, now)
+        try:
+            session.commit()
+        except IntegrityError:
+            # A concurrent upload of the same id won the race: answer as for any replay.
+            session.rollback()
+            existing = session.get(StoredReport, report_id)
+            if existing is None:
+                raise
+            return _duplicate(existing, payload_sha256)
+    return IngestOutcome(201, "stored", "report verified and stored", {"report_id": report_id, "site_id": site.site_id})
+
+
+def _duplicate(existing: StoredReport, payload_sha256: str) -> IngestOutcome:
+    identical = existing.payload_sha256 == payload_sha256
+    detail = (
+        "report id already stored with identical content (nothing stored again)"
+        if identical
+        else "report id already used by a different report (replay refused)"
+    )
+    return reject(409, "duplicate_report", detail, report_id=existing.report_id, identical=identical)
+
+
+def _parse_report(payload: bytes) -> Report | IngestOutcome:
+    try:
+        report = Report.model_validate_json(payload)
+    except ValidationError as exc:
+        version = _schema_version_of(payload)
+        if version is not None and version != SCHEMA_VERSION:
+            return reject(422, "unsupported_schema_version", f"schema_version {version!r}; this collector reads 1")
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        if first["type"] == "json_invalid":
+            return reject(422, "malformed_report", f"payload is not valid JSON: {first['msg']}")
+        return reject(422, "invalid_report", f"{where}: {first['msg']}", errors=len(exc.errors()))
+    if report.schema_version != SCHEMA_VERSION:
+        return reject(
+            422, "unsupported_schema_version", f"schema_version {report.schema_version}; this collector reads 1"
+        )
+    return report
+
+
+def _schema_version_of(payload: bytes) -> Any:
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data.get("schema_version") if isinstance(data, dict) else None
+
+
+def _store(
+    session: Session, report: Report, site: Site, keyid: str, body: bytes, payload_sha256: str, now: datetime
+) -> None:
+    report_id = str(report.report_id)
+    session.add(
+        StoredReport(
+            report_id=report_id,
+            site_pk=site.id,
+            keyid=keyid,
+            received_at=now,
+            started_at=report.started_at,
+            finished_at=report.finished_at,
+            schema_version=report.schema_version,
+            standards_version=report.standards_version,
+            agent_id=report.agent.id,
+            agent_version=report.agent.version,
+            payload_sha256=payload_sha256,
+            summary=dict(report.summary),
+            envelope=body,
+        )
+    )
+    session.flush()  # the report row first: the result rows point at it
+    if report.results:
+        session.execute(
+            insert(ResultRow),
+            [
+                {
+                    "report_id": report_id,
+                    "requirement": r.requirement,
+                    "check": r.check,
+                    "status": str(r.status),
+                    "detail": r.detail,
+                    "target": r.target,
+                    "evidence_ref": r.evidence_ref,
+                }
+                for r in report.results
+            ],
+        )
+    if report.requirements:
+        session.execute(
+            insert(RequirementRow),
+            [
+                {
+                    "report_id": report_id,
+                    "site_pk": site.id,
+                    "finished_at": report.finished_at,
+                    "requirement": r.id,
+                    "standard": r.standard,
+                    "title": r.title,
+                    "status": str(r.status),
+                }
+                for r in report.requirements
+            ],
+        )

@@ -1,0 +1,47 @@
+"""Run the collector under uvicorn. Migrations run once here, before any worker starts."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from collector.app import create_app
+from collector.db import make_engine, migrate
+from collector.ingest import DEFAULT_MAX_BODY_BYTES, IngestSettings
+
+DB_ENV = "SCHOOLNET_COLLECTOR_DB"
+MAX_BODY_ENV = "SCHOOLNET_COLLECTOR_MAX_BODY_BYTES"
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory (one per worker process): the database URL comes from the environment."""
+    settings = IngestSettings(max_body_bytes=int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES)))
+    return create_app(os.environ[DB_ENV], settings=settings, run_migrations=False)
+
+
+def serve(
+    db_url: str,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    workers: int = 1,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    log_level: str = "warning",
+) -> None:
+    import uvicorn
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    engine.dispose()
+    os.environ[DB_ENV] = db_url
+    os.environ[MAX_BODY_ENV] = str(max_body_bytes)
+    uvicorn.run(
+        "collector.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
