@@ -1,9 +1,111 @@
-"""CLI commands for the broadband area (registered by agent.cli)."""
+"""CLI commands for the broadband area (registered by agent.cli).
+
+- ``schoolnet broadband test [--backend speedtest|http|iperf3] [--server URL] [--format json|text]``
+- ``schoolnet speed-server [--host H] [--port P]``: the trust-hosted reference endpoint for the http backend.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from agent.cli.common import Format, emit, err
+from agent.errors import CannotRunError, ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from agent.config.broadband import BroadbandConfig
+    from probes.evidence.broadband import BroadbandSpeed
+
+broadband_app = typer.Typer(help="Broadband line: throughput, latency under load, backup connection.",
+                            no_args_is_help=True)
+
+
+class Backend(StrEnum):
+    speedtest = "speedtest"
+    http = "http"
+    iperf3 = "iperf3"
+
+
+def _broadband_config(config: Path | None) -> BroadbandConfig:
+    """The [broadband] section of the config file; defaults when no file is given and none is found."""
+    from agent.config import find_config, load_config
+    from agent.config.broadband import BroadbandConfig
+
+    try:
+        path = find_config(config)
+    except ConfigError:
+        return BroadbandConfig()
+    return load_config(path).broadband
+
+
+def describe(ev: BroadbandSpeed) -> str:
+    """One human line: the figures a head teacher asks about first."""
+
+    def mbps(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.0f} Mbps"
+
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1f} ms"
+
+    ok_runs = sum(1 for run in ev.runs if run.error is None)
+    line = (
+        f"Download {mbps(ev.download_mbps)}, upload {mbps(ev.upload_mbps)}; "
+        f"latency {ms(ev.latency_idle_ms)} idle, {ms(ev.latency_loaded_ms)} under load "
+        f"({ev.backend} via {ev.server}, median of {ok_runs} run{'s' if ok_runs != 1 else ''})"
+    )
+    if ev.link_speed_mbps is not None:
+        line += f"; this computer's link ({ev.interface}) runs at {ev.link_speed_mbps} Mbps"
+    return line
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
+    app.add_typer(broadband_app, name="broadband")
+
+    @broadband_app.command("test")
+    def test(
+        backend: Annotated[Backend | None, typer.Option(help="Backend; the configured one by default.")] = None,
+        server: Annotated[str | None, typer.Option(help="Server URL (http, speedtest mini), Ookla id or "
+                                                       "iperf3 host:port; the configured one by default.")] = None,
+        fmt: Annotated[Format, typer.Option("--format", help="text (one line) or json (the evidence).")] = Format.text,
+        config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")] = None,
+        runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs (median reported).")] = 1,
+        duration: Annotated[float | None, typer.Option(min=1.0, max=60.0,
+                                                       help="Seconds per direction per run.")] = None,
+    ) -> None:
+        """One throughput and latency measurement of the broadband line."""
+        from probes.broadband.common import MeasurementError
+        from probes.broadband.probe import measure_speed
+
+        if fmt not in (Format.text, Format.json):
+            raise UsageError("--format: broadband test prints text or json")
+        bb = _broadband_config(config)
+        if duration is not None:
+            bb = bb.model_copy(update={"duration_s": duration})
+        err.print(f"Measuring the line with the {(backend or bb.backend)} backend ...")
+        try:
+            evidence = measure_speed(bb, backend=backend.value if backend else None, server=server, runs=runs)
+        except MeasurementError as exc:
+            raise CannotRunError(f"broadband test: {exc}") from None
+        if fmt is Format.json:
+            emit(evidence.model_dump_json(indent=2))
+        else:
+            emit(describe(evidence))
+
+    @app.command("speed-server")
+    def speed_server(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8088,
+        limit_mbps: Annotated[float | None, typer.Option(
+            help="This server's own limit (its uplink), told to clients so they report 'unknown' above it.")] = None,
+        shape_mbps: Annotated[float | None, typer.Option(help="Pace all traffic to this rate (labs).")] = None,
+        delay_ms: Annotated[float, typer.Option(help="Sleep before each response (benchmarks).")] = 0.0,
+    ) -> None:
+        """Serve the reference speed-test endpoint (download, upload sink, ping) for the http backend."""
+        from agent.speed_server import serve
+
+        err.print(f"schoolnet speed server on http://{host}:{port}/ (Ctrl-C to stop)")
+        serve(host, port, limit_mbps=limit_mbps, shape_mbps=shape_mbps, delay_ms=delay_ms, announce=False)

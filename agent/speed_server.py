@@ -1,0 +1,321 @@
+"""The trust-hosted reference endpoint for the ``http`` broadband backend (`schoolnet speed-server`).
+
+Standard library only at import, so it runs on a bare trust server. Endpoints (relative to the server root,
+or to ``/speed`` when the collector mounts :func:`speed_router`):
+
+- ``GET  /ping``                 -> ``pong`` (tiny, never cached): latency probes.
+- ``GET  /info``                 -> JSON ``{"service": "schoolnet-speed", "version": 1, "limit_mbps": float|null}``;
+  ``limit_mbps`` is the server's own stated limit (its uplink), so a client knows what it cannot measure.
+- ``GET  /download?bytes=N``     -> exactly N bytes of incompressible generated data (``Content-Length`` set;
+  default 25 MB, at most 4 GiB).
+- ``POST /upload``               -> reads and discards the body; answers JSON ``{"received_bytes": N}``.
+
+speedtest.net "mini" compatible endpoints, so speedtest-cli (``--mini URL``) can test against the same server:
+
+- ``GET  /`` (page naming ``upload_extension: "php"``), ``GET /speedtest-config.php`` (config XML),
+  ``GET  /speedtest/latency.txt``, ``GET /speedtest/random{N}x{N}.jpg`` (N*N*2 bytes),
+  ``POST /speedtest/upload.php`` (answers ``size=N``).
+
+Options for labs and benchmarks (never advertised to clients): ``shape_mbps`` paces every byte the server
+sends or reads through one global token bucket (a simulated line), and ``delay_ms`` sleeps before each
+response (a crude stand-in for distance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SERVICE = "schoolnet-speed"
+DEFAULT_DOWNLOAD_BYTES = 25_000_000
+MAX_DOWNLOAD_BYTES = 4 << 30
+_BLOCK_BYTES = 4 << 20
+_CHUNK_BYTES = 1 << 20
+# Random, so that no compressing middlebox inflates the figure; generated once per process.
+_BLOCK = os.urandom(_BLOCK_BYTES)
+_BLOCK_VIEW = memoryview(_BLOCK)
+
+MINI_PAGE = b'<html><body><script>var upload_extension = "php";</script>upload_extension: "php"</body></html>'
+# The config speedtest-cli reads: 4 download threads x2, ratio 3 (no 32/64 KiB uploads: speedtest-cli 2.1.3 sends
+# a 65,536-byte upload 7 bytes short), long enough tests to leave slow start behind.
+MINI_CONFIG_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<settings>
+<client ip="127.0.0.1" lat="0" lon="0" isp="schoolnet" isprating="3.7" rating="0" ispdlavg="0" ispulavg="0"
+ loggedin="0" country="ZZ" />
+<server-config threadcount="4" ignoreids="" notonmap="" forcepingid="" preferredserverid=""/>
+<download testlength="10" initialtest="250K" mintestsize="250K" threadsperurl="4"/>
+<upload testlength="10" ratio="3" initialtest="0" mintestsize="32K" threads="4" maxchunksize="512K"
+ maxchunkcount="50"/>
+</settings>"""
+_RANDOM_JPG = re.compile(r"/random(\d+)x(\d+)\.jpg$")
+
+
+class Pacer:
+    """A global token bucket shared by every connection: ``rate_mbps`` across all streams, both directions."""
+
+    def __init__(self, rate_mbps: float | None) -> None:
+        self.bytes_per_s = rate_mbps * 1e6 / 8 if rate_mbps else 0.0
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def take(self, nbytes: int) -> None:
+        if not self.bytes_per_s:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + nbytes / self.bytes_per_s
+        if start > now:
+            time.sleep(start - now)
+
+
+class SpeedServer(ThreadingHTTPServer):
+    """The HTTP server; settings live here so that handlers stay stateless."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        limit_mbps: float | None = None,
+        shape_mbps: float | None = None,
+        delay_ms: float = 0.0,
+    ) -> None:
+        self.limit_mbps = limit_mbps
+        self.pacer = Pacer(shape_mbps)
+        self.delay_s = delay_ms / 1000
+        super().__init__(address, SpeedHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hangs up mid-transfer is normal here (its test window ended), not an error
+
+
+class SpeedHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: latency pings reuse one connection
+    server_version = "schoolnet-speed/1"
+    server: SpeedServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request would cost more than the request at gigabit rates
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _delay(self) -> None:
+        if self.server.delay_s:
+            time.sleep(self.server.delay_s)
+
+    def _small(self, body: bytes, content_type: str = "text/plain", status: int = 200) -> None:
+        self._delay()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream(self, nbytes: int, content_type: str) -> None:
+        self._delay()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(nbytes))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        left, offset = nbytes, 0
+        try:
+            while left > 0:
+                size = min(left, _CHUNK_BYTES, _BLOCK_BYTES - offset)
+                self.server.pacer.take(size)
+                self.wfile.write(_BLOCK_VIEW[offset : offset + size])
+                left -= size
+                offset = (offset + size) % _BLOCK_BYTES
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True  # the client stopped reading: its test window ended
+
+    def _drain(self, tolerate_short: bool) -> int:
+        """Read and discard the request body; return how many bytes arrived."""
+        length = int(self.headers.get("Content-Length") or 0)
+        buf = bytearray(_CHUNK_BYTES)
+        view = memoryview(buf)
+        left = length
+        try:
+            while left > 0:
+                if tolerate_short and left <= 16:
+                    # speedtest-cli 2.1.3 announces 65,536 bytes but sends 65,529: do not wait for the tail.
+                    self.connection.settimeout(0.3)
+                n = self.rfile.readinto1(view[: min(left, _CHUNK_BYTES)])  # type: ignore[attr-defined]
+                if not n:
+                    break
+                self.server.pacer.take(n)
+                left -= n
+        except (TimeoutError, ConnectionResetError, OSError):
+            self.close_connection = True
+        finally:
+            self.connection.settimeout(None)
+        return length - left
+
+    # -- routes --------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path  # an absolute URI when speedtest-cli uses us as its http proxy
+        if path.endswith("/ping") or path.endswith("/latency.txt"):
+            return self._small(b"pong\n" if path.endswith("/ping") else b"test=test\n")
+        if path.endswith("/download"):
+            query = parse_qs(parts.query)
+            try:
+                nbytes = int(query.get("bytes", [DEFAULT_DOWNLOAD_BYTES])[0])
+            except ValueError:
+                return self._small(b"bytes must be an integer\n", status=400)
+            if not 0 <= nbytes <= MAX_DOWNLOAD_BYTES:
+                return self._small(b"bytes out of range\n", status=400)
+            return self._stream(nbytes, "application/octet-stream")
+        if path.endswith("/info"):
+            info = {"service": SERVICE, "version": 1, "limit_mbps": self.server.limit_mbps}
+            return self._small(json.dumps(info).encode(), "application/json")
+        match = _RANDOM_JPG.search(path)
+        if match:
+            side = min(int(match.group(1)), 8000)
+            return self._stream(side * side * 2, "image/jpeg")
+        if path.endswith("speedtest-config.php"):
+            return self._small(MINI_CONFIG_XML, "text/xml")
+        if path in ("", "/", "/speedtest", "/speedtest/"):
+            return self._small(MINI_PAGE, "text/html")
+        return self._small(b"not found\n", status=404)
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        if path.endswith("/upload"):
+            received = self._drain(tolerate_short=False)
+            return self._small(json.dumps({"received_bytes": received}).encode(), "application/json")
+        if path.endswith("/upload.php"):
+            received = self._drain(tolerate_short=True)
+            return self._small(b"size=%d" % received)
+        self._drain(tolerate_short=True)
+        return self._small(b"not found\n", status=404)
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    limit_mbps: float | None = None,
+    shape_mbps: float | None = None,
+    delay_ms: float = 0.0,
+) -> SpeedServer:
+    """A bound server (port 0 picks a free one: read ``server.server_address``); call ``serve_forever()``."""
+    return SpeedServer((host, port), limit_mbps=limit_mbps, shape_mbps=shape_mbps, delay_ms=delay_ms)
+
+
+def serve(
+    host: str = "0.0.0.0",
+    port: int = 8088,
+    *,
+    limit_mbps: float | None = None,
+    shape_mbps: float | None = None,
+    delay_ms: float = 0.0,
+    announce: bool = True,
+) -> None:
+    """Run until interrupted."""
+    server = make_server(host, port, limit_mbps=limit_mbps, shape_mbps=shape_mbps, delay_ms=delay_ms)
+    if announce:
+        bound_host, bound_port = server.server_address[:2]
+        print(f"schoolnet speed server listening on http://{bound_host}:{bound_port}/", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def speed_router(limit_mbps: float | None = None) -> Any:
+    """A FastAPI ``APIRouter`` with the same endpoints (mount it at ``/speed`` in the collector).
+
+    fastapi is imported here, not at module import, so the stdlib server needs nothing installed.
+    """
+    from fastapi import APIRouter, Query, Request
+    from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+
+    router = APIRouter()
+    no_store = {"Cache-Control": "no-store"}
+
+    def generated(nbytes: int) -> Any:
+        left, offset = nbytes, 0
+        while left > 0:
+            size = min(left, _CHUNK_BYTES, _BLOCK_BYTES - offset)
+            yield bytes(_BLOCK_VIEW[offset : offset + size])
+            left -= size
+            offset = (offset + size) % _BLOCK_BYTES
+
+    async def sink(request: Request) -> int:
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+        return received
+
+    @router.get("/ping", response_class=PlainTextResponse)
+    def ping() -> Response:
+        return PlainTextResponse("pong\n", headers=no_store)
+
+    @router.get("/info")
+    def info() -> Response:
+        return JSONResponse({"service": SERVICE, "version": 1, "limit_mbps": limit_mbps}, headers=no_store)
+
+    @router.get("/download")
+    def download(nbytes: int = Query(DEFAULT_DOWNLOAD_BYTES, alias="bytes", ge=0, le=MAX_DOWNLOAD_BYTES)) -> Response:
+        # Content-Length set, so the client can tell a complete transfer from one cut short.
+        headers = {**no_store, "Content-Length": str(nbytes)}
+        return StreamingResponse(generated(nbytes), media_type="application/octet-stream", headers=headers)
+
+    @router.post("/upload")
+    async def upload(request: Request) -> Response:
+        return JSONResponse({"received_bytes": await sink(request)}, headers=no_store)
+
+    @router.get("/speedtest/latency.txt", response_class=PlainTextResponse)
+    def latency() -> Response:
+        return PlainTextResponse("test=test\n", headers=no_store)
+
+    @router.get("/speedtest/random{side}x{side2}.jpg")
+    def random_jpg(side: int, side2: int) -> Response:
+        nbytes = min(side, 8000) ** 2 * 2
+        headers = {**no_store, "Content-Length": str(nbytes)}
+        return StreamingResponse(generated(nbytes), media_type="image/jpeg", headers=headers)
+
+    @router.post("/speedtest/upload.php", response_class=PlainTextResponse)
+    async def upload_php(request: Request) -> Response:
+        return PlainTextResponse(f"size={await sink(request)}", headers=no_store)
+
+    @router.get("/speedtest-config.php")
+    def config_xml() -> Response:
+        return Response(MINI_CONFIG_XML, media_type="text/xml", headers=no_store)
+
+    return router
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m agent.speed_server`` (the lab and the benchmark start it this way)."""
+    parser = argparse.ArgumentParser(description="schoolnet reference speed-test server")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=8088)
+    parser.add_argument("--limit-mbps", type=float, default=None, help="the server's own stated limit (advertised)")
+    parser.add_argument("--shape-mbps", type=float, default=None, help="pace all traffic to this rate (lab)")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="sleep before each response (benchmark)")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, limit_mbps=args.limit_mbps, shape_mbps=args.shape_mbps, delay_ms=args.delay_ms)
+
+
+if __name__ == "__main__":
+    main()
