@@ -1,9 +1,208 @@
-"""CLI commands for the wifi area (registered by agent.cli)."""
+"""CLI commands for the wifi area: ``wifi analyze``, ``wifi survey`` and ``wifi live``."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from agent.cli.common import Format, emit, err
+from agent.errors import CannotRunError, UsageError
+
+if TYPE_CHECKING:
+    from agent.config import Config
+    from probes.evidence.wifi import WifiScan
+    from standards_map.evaluate import Result
+    from standards_map.site import SiteProfile
+
+wifi_app = typer.Typer(help="Wi-Fi: analyse captures and scans, survey coverage room by room.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Config file (school SSIDs, known APs, threshold).")
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="json or text.")]
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
+    app.add_typer(wifi_app, name="wifi")
+
+
+def _text_or_json(fmt: Format) -> None:
+    if fmt not in (Format.json, Format.text):
+        raise UsageError(f"--format {fmt.value}: wifi commands print json or text")
+
+
+def _load(config: Path | None, *, required: bool = False) -> Config | None:
+    from agent.config import DEFAULT_CONFIG_PATHS, find_config, load_config
+
+    if config is None and not required and not any(p.exists() for p in DEFAULT_CONFIG_PATHS):
+        return None
+    return load_config(find_config(config))
+
+
+def _site(cfg: Config | None) -> SiteProfile:
+    from standards_map.site import SiteProfile
+
+    if cfg is not None:
+        return cfg.site_profile()
+    return SiteProfile(id="adhoc", name="ad hoc analysis", phase="secondary")
+
+
+def judge(scans: list[WifiScan], site: SiteProfile, target: str) -> list[Result]:
+    """Run the wireless standard's checks that read wifi.scan evidence over these scans."""
+    from probes.evidence import EvidenceRecord
+    from standards_map.checks import registry
+    from standards_map.evaluate import evaluate
+    from standards_map.model import load_map
+
+    now = datetime.now(UTC)
+    records = [EvidenceRecord.of(f"ev-{i + 1:04d}", "wifi", target, now, scan) for i, scan in enumerate(scans)]
+    checks = registry()
+    results = evaluate(load_map(), records, site, [], now)
+    return [r for r in results if r.check in checks and checks[r.check].kind == "wifi.scan"]
+
+
+@wifi_app.command("analyze")
+def analyze(
+    file: Annotated[Path, typer.Argument(help="pcap/pcapng of beacons, or saved `iw dev IF scan` / `nmcli -t` text.")],
+    fmt: FormatOption = Format.text,
+    config: ConfigOption = None,
+) -> None:
+    """Parse a capture or saved scan; list every network and judge the school's networks."""
+    from probes.wifi.files import analyze_file
+
+    _text_or_json(fmt)
+    cfg = _load(config)
+    try:
+        scan = analyze_file(file)
+    except FileNotFoundError:
+        raise UsageError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{file}: is a directory, not a capture or scan file") from None
+    except ValueError as exc:  # CaptureError, UnknownSourceError, parse errors: all name the file or line
+        raise UsageError(f"{file}: {exc}" if str(file) not in str(exc) else str(exc)) from None
+    results = judge([scan], _site(cfg), str(file))
+    if fmt is Format.json:
+        emit(json.dumps(
+            {
+                "source": scan.source,
+                "frames_total": scan.frames_total,
+                "frames_malformed": scan.frames_malformed,
+                "networks": [n.model_dump(mode="json") for n in scan.networks],
+                "results": [r.model_dump(mode="json") for r in results],
+            },
+            indent=2,
+            ensure_ascii=False,
+        ))
+    else:
+        emit(_scan_text(scan, results))
+    raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)
+
+
+def _scan_text(scan: WifiScan, results: list[Result]) -> str:
+    lines = [f"{len(scan.networks)} networks ({scan.source}"
+             + (f", {scan.frames_total} frames, {scan.frames_malformed} malformed)" if scan.frames_total else ")")]
+    lines.append(f"{'BSSID':<18} {'SSID':<24} {'CH':>4} {'BAND':>4} {'dBm':>5} {'SECURITY':<16} {'PMF':<9} GEN  LEGACY")
+    for n in sorted(scan.networks, key=lambda n: (n.ssid.lower(), n.bssid)):
+        ssid = (n.ssid or "<hidden>")[:24]
+        gen = f"{n.generation}{'E' if n.wifi_6e else ''}" if n.generation else "-"
+        lines.append(
+            f"{n.bssid:<18} {ssid:<24} {n.channel or '-':>4} {n.band or '-':>4} "
+            f"{n.signal_dbm if n.signal_dbm is not None else '-':>5} {n.security:<16} {n.pmf or '?':<9} "
+            f"{gen:<4} {'yes' if n.legacy_crypto else 'no'}"
+        )
+    lines.append("")
+    for r in results:
+        lines.append(f"{r.status.value.upper():<8} {r.check:<38} {r.detail}")
+    return "\n".join(lines)
+
+
+@wifi_app.command("survey")
+def survey(
+    location: Annotated[str, typer.Option("--location", "-l", help="The room or area where you stand now.")],
+    config: ConfigOption = None,
+    interface: Annotated[str | None, typer.Option("--interface", "-i", help="Wireless interface to scan.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="Use a saved capture / iw / nmcli file instead of scanning now.")
+    ] = None,
+    survey_file: Annotated[Path | None, typer.Option("--survey-file", help="Where samples are kept.")] = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Take one survey sample here (scan + time + location) and add it to the site's survey file."""
+    from probes.wifi.files import analyze_file
+    from probes.wifi.survey import SurveyError, aggregate, load_samples, record_sample, take_scan
+
+    _text_or_json(fmt)
+    cfg = _load(config)
+    if cfg is not None and cfg.wifi.locations and location not in cfg.wifi.locations:
+        raise UsageError(
+            f"--location {location!r} is not one of [wifi] locations: {', '.join(cfg.wifi.locations)}"
+        )
+    path = survey_file or (cfg.wifi.survey_path(cfg.agent.state_dir) if cfg is not None else None)
+    if path is None:
+        raise UsageError("no survey file: give --survey-file or a config with [wifi] survey_file")
+    if from_file is not None:
+        try:
+            scan = analyze_file(from_file)
+        except FileNotFoundError:
+            raise UsageError(f"{from_file}: no such file") from None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        try:
+            scan = take_scan(interface or (cfg.wifi.scan_interface if cfg else None))
+        except SurveyError as exc:
+            raise CannotRunError(str(exc)) from None
+    record_sample(path, location, scan, datetime.now(UTC))
+    here = [s for s in aggregate(load_samples(path)) if s.location == location][0]
+    results = [r for r in judge([here], _site(cfg), location) if r.check == "wifi_signal_coverage"]
+    if fmt is Format.json:
+        emit(json.dumps(
+            {
+                "location": location,
+                "survey_file": str(path),
+                "samples": here.samples,
+                "networks": [n.model_dump(mode="json") for n in scan.networks],
+                "results": [r.model_dump(mode="json") for r in results],
+            },
+            indent=2,
+            ensure_ascii=False,
+        ))
+    else:
+        err.print(f"Sample {here.samples} for {location} added to {path}")
+        emit(_scan_text(scan, results))
+    raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)
+
+
+@wifi_app.command("live")
+def live(
+    interface: Annotated[str, typer.Option("--interface", "-i", help="Wireless interface in monitor mode.")],
+    seconds: Annotated[float, typer.Option("--seconds", "-s", help="How long to listen.")] = 20.0,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the networks as JSON here.")] = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Listen to beacons in monitor mode for N seconds, hopping channels (needs root)."""
+    from agent.config.wifi import LiveCapture
+    from probes.wifi.live import LiveCaptureError, live_capture
+
+    _text_or_json(fmt)
+    cfg = _load(config)
+    defaults = LiveCapture(interface=interface, seconds=seconds)
+    try:
+        scan = live_capture(interface, seconds, defaults.channels, defaults.dwell_s)
+    except LiveCaptureError as exc:
+        raise CannotRunError(str(exc)) from None
+    results = judge([scan], _site(cfg), f"live:{interface}")
+    body = {
+        "networks": [n.model_dump(mode="json") for n in scan.networks],
+        "results": [r.model_dump(mode="json") for r in results],
+    }
+    if output is not None:
+        output.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+    emit(json.dumps(body, indent=2, ensure_ascii=False) if fmt is Format.json else _scan_text(scan, results))
+    raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)

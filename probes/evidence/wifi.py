@@ -1,4 +1,9 @@
-"""Wi-Fi evidence: the networks heard in one scan (a capture file, a live capture, iw or nmcli output)."""
+"""Wi-Fi evidence: the networks heard in one scan (a capture file, a live capture, iw or nmcli output).
+
+A :class:`WifiScan` without a location is one capture or scan; with a location it is the survey's view
+of one room (every sample taken there, merged). :class:`GuestIsolation` is what the agent could reach
+from the guest SSID.
+"""
 
 from __future__ import annotations
 
@@ -19,40 +24,73 @@ Security = Literal[
     "wpa2-enterprise",
     "wpa3-enterprise",
 ]
+Pmf = Literal["none", "capable", "required"]
+Phy = Literal["legacy", "ht", "vht", "he", "eht"]
+ScanSource = Literal["pcap", "live", "iw", "nmcli", "survey"]
+
+# Strongest first is the last: how "strongest mode offered" is chosen when a BSS offers several.
+SECURITY_RANK: dict[str, int] = {
+    "open": 0,
+    "wep": 1,
+    "owe": 2,
+    "wpa-personal": 3,
+    "wpa-enterprise": 4,
+    "wpa2-personal": 5,
+    "wpa2-enterprise": 6,
+    "wpa3-personal": 7,
+    "wpa3-enterprise": 8,
+}
 
 
 class WifiNetwork(BaseModel):
-    """One BSS, with the contract's keys (``wifi analyze --format json`` networks)."""
+    """One BSS, with the contract's keys (``wifi analyze --format json`` networks) and a few more."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     bssid: str = Field(description="lower-case aa:bb:cc:dd:ee:ff")
-    ssid: str = Field(description='"" when hidden; undecodable bytes escaped')
+    ssid: str = Field(description='"" when hidden; undecodable bytes escaped as \\xNN')
     channel: int | None = None
     band: Literal["2.4", "5", "6"] | None = None
     channel_width_mhz: int | None = None
-    signal_dbm: int | None = None
+    signal_dbm: int | None = Field(default=None, description="median of the readings; null when not measured")
     security: Security
     legacy_crypto: bool = Field(description="WEP, WPA1 or TKIP offered")
-    pmf: Literal["none", "capable", "required"] = "none"
-    generation: int | None = Field(default=None, description="4 (HT), 5 (VHT), 6 (HE), 7 (EHT)")
+    pmf: Pmf | None = Field(default="none", description="from RSN capabilities; null when the source cannot tell")
+    generation: int | None = Field(default=None, description="4 (HT), 5 (VHT), 6 (HE), 7 (EHT); null otherwise")
     akm: list[str] = Field(default_factory=list)
     ciphers: list[str] = Field(default_factory=list)
+    # Beyond the contract's keys.
+    wifi_6e: bool = Field(default=False, description="HE (Wi-Fi 6) in the 6 GHz band")
+    phy: Phy | None = Field(default=None, description="highest PHY advertised; null when the source cannot tell")
+    hidden: bool = Field(default=False, description="beacons carry an empty SSID")
+    ssid_hex: str | None = Field(default=None, description="the SSID's raw bytes, when the source gives them")
+    frequency_mhz: int | None = None
+    group_mgmt_cipher: str | None = None
+    owe_transition: bool = Field(default=False, description="an open BSS that points clients to an OWE twin")
+    signal_estimated: bool = Field(default=False, description="signal_dbm derived from a percentage (nmcli)")
+    frames: int | None = Field(default=None, description="beacons/probe responses seen (captures)")
 
 
 class WifiScan(Evidence):
+    """The networks heard by one scan, or (with ``location``) at one survey location."""
+
     kind = "wifi.scan"
-    source: Literal["pcap", "live", "iw", "nmcli"]
+    source: ScanSource
     location: str | None = Field(default=None, description="survey location (room), when this is a sample")
     networks: list[WifiNetwork] = Field(default_factory=list)
     frames_total: int | None = None
     frames_malformed: int | None = None
+    samples: int | None = Field(default=None, description="survey samples merged for this location")
+    first_sample_at: str | None = None
+    last_sample_at: str | None = None
 
 
 class ReachabilityProbe(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     address: str
     port: int
-    reachable: bool
+    reachable: bool = Field(description="a TCP handshake completed: the service answered")
+    outcome: Literal["open", "refused", "timeout", "unreachable", "error"] | None = None
+    elapsed_ms: float | None = None
 
 
 class GuestIsolation(Evidence):
@@ -60,4 +98,6 @@ class GuestIsolation(Evidence):
 
     kind = "wifi.guest_isolation"
     ssid: str
+    connected_ssid: str | None = Field(default=None, description="the SSID the agent was on, when it could tell")
     probes: list[ReachabilityProbe] = Field(default_factory=list)
+    timeout_s: float | None = None
