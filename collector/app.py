@@ -406,7 +406,7 @@ def _summary_out(report: StoredReport, site: Site) -> ReportSummaryOut:
 def _visible_site(session: Session, site_id: str, trust: Trust) -> Site:
     site = session.scalar(select(Site).where(Site.site_id == site_id, Site.trust_id == trust.id))
     if site is None:  # the same answer for "absent" and "another trust's": no existence leak
-        raise HTTPException(404, f"no site {site_id!r} in this trust")
+        raise HTTPException(404, "no such site in this trust")
     return site
 
 
@@ -417,7 +417,7 @@ def _visible_report(session: Session, report_id: str, trust: Trust) -> tuple[Sto
         .where(StoredReport.report_id == report_id, Site.trust_id == trust.id)
     ).first()
     if row is None:
-        raise HTTPException(404, f"no report {report_id!r} in this trust")
+        raise HTTPException(404, "no such report in this trust")
     return row[0], row[1]
 
 

@@ -58,7 +58,8 @@ def ingest(
     try:
         envelope = parse_envelope(body)
     except EnvelopeError as exc:
-        return reject(400 if "JSON" in str(exc) else 422, "malformed_envelope", str(exc))
+        status = 400 if str(exc).startswith("envelope is not valid JSON") else 422
+        return reject(status, "malformed_envelope", str(exc))
 
     with sessions() as session:
         # 1. The signature, against an enrolled key, before anything else.

@@ -1,0 +1,253 @@
+"""Helpers shared by the collector's tests, the delivery tests and the benchmark: a real collector process,
+throwaway PostgreSQL schemas, provisioning, and realistic signed reports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from agent.signing import AgentKeys, envelope_bytes, init_keys
+
+PG_ADMIN_URL = os.environ.get("SCHOOLNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_reachable(url: str = PG_ADMIN_URL) -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+    except ModuleNotFoundError:
+        return "psycopg is not installed"
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("select 1")
+    except Exception as exc:
+        return f"PostgreSQL unreachable at {url}: {exc}"
+    return None
+
+
+@contextmanager
+def postgres_schema(url: str = PG_ADMIN_URL) -> Iterator[str]:
+    """A fresh schema, dropped afterwards; yields a SQLAlchemy URL whose search_path is that schema only."""
+    import psycopg
+
+    name = f"sn_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'create schema "{name}"')
+    try:
+        yield f"postgresql+psycopg://{url.split('://', 1)[1]}?options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'drop schema if exists "{name}" cascade')
+
+
+class CollectorProcess:
+    """``python -m collector`` on a loopback port; ``kill()`` is SIGKILL (a crash), ``stop()`` a clean stop."""
+
+    def __init__(
+        self,
+        db_url: str,
+        workdir: Path,
+        port: int | None = None,
+        *,
+        workers: int = 1,
+        extra_args: list[str] | None = None,
+    ) -> None:
+        self.db_url = db_url
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 20.0) -> CollectorProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.workdir / f"collector-{self.port}.log", "ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "collector",
+                "--db",
+                self.db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                *self.extra_args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"collector exited {self.process.returncode}: {self.log_tail()}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"collector not ready in {timeout_s} s: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        try:
+            return (self.workdir / f"collector-{self.port}.log").read_text()[-2000:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def stop(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def _signal(self, sig: int) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+
+
+@dataclass
+class Provisioned:
+    trust: str
+    site_id: str
+    enrol_token: str
+    viewer_token: str
+
+
+def provision(db_url: str, trust: str, site_id: str, *, phase: str = "secondary") -> Provisioned:
+    """Create a trust (if new), a site, an enrolment token and a viewer token, straight in the database."""
+    from sqlalchemy import select
+
+    from collector import admin
+    from collector.db import make_engine, migrate, session_factory
+    from collector.models import Trust
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    try:
+        with session_factory(engine)() as session:
+            slug = admin.slugify(trust)
+            if session.scalar(select(Trust).where(Trust.slug == slug)) is None:
+                admin.create_trust(session, trust, slug)
+            admin.create_site(session, slug, site_id, f"School {site_id}", phase)
+            token, _ = admin.create_enrolment_token(session, site_id)
+            viewer = admin.create_viewer_token(session, slug, f"viewer of {slug}")
+    finally:
+        engine.dispose()
+    return Provisioned(slug, site_id, token, viewer)
+
+
+def enrolled_keys(collector_url: str, token: str, state_dir: Path) -> AgentKeys:
+    from agent.enroll import enroll
+
+    keys = init_keys(state_dir)
+    enroll(collector_url, token, state_dir, agent_id=f"agent-{state_dir.name}")
+    return keys
+
+
+def report_bytes(
+    site_id: str,
+    *,
+    trust: str | None = None,
+    report_id: uuid.UUID | None = None,
+    finished_at: datetime | None = None,
+    evidence_records: int = 0,
+    **changes: Any,
+) -> bytes:
+    """A real report (the evaluator's output for the site), serialised exactly as report.json is written.
+
+    ``evidence_records`` pads it with that many evidence entries, to reach a full school's size."""
+    from agent.report.build import build_report
+    from agent.report.model import ReportAgent
+    from agent.report.writers import report_json_bytes
+    from probes.evidence import EvidenceRecord
+    from standards_map.model import load_map
+    from standards_map.site import SiteProfile
+
+    finished = finished_at or datetime.now(UTC) - timedelta(seconds=5)
+    report = build_report(
+        report_id=report_id or uuid.uuid4(),
+        standards=load_map(),
+        site=SiteProfile(id=site_id, name=f"School {site_id}", phase="secondary", trust=trust),
+        agent=ReportAgent(id="test-agent", version="0.1.0"),
+        evidence=[],
+        attestations=[],
+        probes=[],
+        started_at=finished - timedelta(minutes=3),
+        finished_at=finished,
+        evaluated_at=finished,
+    )
+    if evidence_records:
+        records = [
+            EvidenceRecord.model_validate(
+                {
+                    "id": f"ev-{n:05d}",
+                    "kind": "switch.interfaces",
+                    "probe": "switches",
+                    "target": f"sw-{n:03d}",
+                    "collected_at": finished.isoformat(),
+                    "ok": True,
+                    "error": None,
+                    "data": {
+                        "hostname": f"sw-{n:03d}",
+                        "interfaces": [
+                            {
+                                "name": f"GigabitEthernet1/0/{port}",
+                                "admin_up": port % 5 != 0,
+                                "oper_up": port % 3 != 0,
+                                "vlan": 10 + port % 4,
+                                "speed_mbps": 1000,
+                                "poe": True,
+                                "description": f"room {port} desk",
+                            }
+                            for port in range(1, 49)
+                        ],
+                    },
+                }
+            )
+            for n in range(evidence_records)
+        ]
+        report = report.model_copy(update={"evidence": records})
+    if changes:
+        report = report.model_copy(update=changes)
+    return report_json_bytes(report)
+
+
+def signed(keys: AgentKeys, payload: bytes, payload_type: str | None = None) -> bytes:
+    return envelope_bytes(keys.sign(payload) if payload_type is None else keys.sign(payload, payload_type))
