@@ -8,8 +8,8 @@ speedtest-cli's own ``get_config`` always fetches the hard-coded ``www.speedtest
 server, and fails with no internet. :class:`ConfiguredSpeedtest` replaces it: the config comes from a URL we
 choose (the mini server's own ``/speedtest-config.php`` first, then a built-in default for mini servers that have
 none), and is parsed here so that a malformed document becomes a clear "unknown" reason rather than a crash.
-The parsed config is then tuned for gigabit lines: more parallel streams, large download files, and no
-65,536-byte upload (speedtest-cli sends that one 7 bytes short, which stalls strict servers).
+The parsed config is then tuned for gigabit lines: more parallel streams, large download files, and only
+upload sizes that speedtest-cli sends in full (it sends 65,536 and 4,194,304 bytes 7 short, which stalls servers).
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ DEFAULT_MINI_CONFIG = b"""<?xml version="1.0" encoding="UTF-8"?>
 <upload testlength="10" ratio="3" threads="4" maxchunkcount="50" />
 </settings>"""
 DOWNLOAD_SIDES = [1500, 2000, 2500, 3000, 3500, 4000]  # random{N}x{N}.jpg: 4.5 MB to 32 MB each
-UPLOAD_SIZES = [524288, 1048576, 4194304]  # bytes; never 65,536 (see the module docstring)
+# Upload sizes in bytes. speedtest-cli builds each body as round(size / 36) repetitions of 36 characters, so for
+# some sizes (65,536, 4,194,304) it sends 7 bytes fewer than the Content-Length it announces, and a strict server
+# waits for them. Every size here satisfies round(size / 36) * 36 >= size - 9 (tested).
+UPLOAD_SIZES = [524288, 1048576, 7340032]
 
 
 @dataclass(frozen=True)
