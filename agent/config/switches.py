@@ -1,13 +1,53 @@
-"""[switches] section: the school's switches and how to reach them (read-only)."""
+"""[switches] section: the school's switches and how to reach them (read-only).
+
+Secrets (SSH passwords, SNMP communities, SNMPv3 keys) are SecretRefs: an environment variable or a
+file, never a literal in the config.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from agent.config.secrets import SecretRef
 from agent.config.sections import Strict
+
+
+class SnmpV3(Strict):
+    user: str = Field(min_length=1)
+    auth_key: SecretRef
+    priv_key: SecretRef
+    auth_protocol: Literal["sha", "sha256"] = "sha"
+    priv_protocol: Literal["aes", "aes256"] = "aes"
+
+
+class SnmpSettings(Strict):
+    """How to poll one agent. v3 is authPriv (SHA/AES) only: the agent never sends keys in clear."""
+
+    version: Literal["v2c", "v3"] = "v3"
+    port: int = Field(default=161, ge=1, le=65535)
+    community: SecretRef | None = None
+    v3: SnmpV3 | None = None
+    context: str = Field(default="", description="SNMPv3 context name; real devices use the empty context")
+    timeout_s: float = Field(default=2.0, gt=0, le=30)
+    retries: int = Field(default=1, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _credentials_match_version(self) -> SnmpSettings:
+        if self.version == "v2c" and self.community is None:
+            raise ValueError("version = \"v2c\" needs community = {env = \"...\"} or {file = \"...\"}")
+        if self.version == "v3" and self.v3 is None:
+            raise ValueError("version = \"v3\" needs a [v3] table with user, auth_key and priv_key")
+        return self
+
+
+class UpsTarget(Strict):
+    """A UPS with an SNMP card (UPS-MIB, RFC 1628) that feeds one or more switches."""
+
+    name: str = Field(min_length=1)
+    host: str = Field(min_length=1)
+    snmp: SnmpSettings
 
 
 class SwitchTarget(Strict):
@@ -18,8 +58,29 @@ class SwitchTarget(Strict):
     port: int = Field(default=22, ge=1, le=65535)
     username: str | None = None
     password: SecretRef | None = None
+    snmp: SnmpSettings | None = None
+    ups: str | None = Field(default=None, description="name of the [[switches.ups]] entry feeding this switch")
+
+    @model_validator(mode="after")
+    def _some_way_in(self) -> SwitchTarget:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password for SSH, or neither (SNMP only)")
+        if self.username is None and self.snmp is None:
+            raise ValueError("give SSH credentials (username, password) or an [snmp] table, or both")
+        return self
 
 
 class SwitchesConfig(Strict):
     enabled: bool = True
     devices: list[SwitchTarget] = Field(default_factory=list)
+    ups: list[UpsTarget] = Field(default_factory=list)
+    connect_timeout_s: float = Field(default=10.0, gt=0, description="SSH connection and login")
+    read_timeout_s: float = Field(default=30.0, gt=0, description="longest wait for one command's output")
+
+    @model_validator(mode="after")
+    def _ups_names_exist(self) -> SwitchesConfig:
+        known = {u.name for u in self.ups}
+        for device in self.devices:
+            if device.ups is not None and device.ups not in known:
+                raise ValueError(f"switch {device.name!r}: ups {device.ups!r} is not a [[switches.ups]] name")
+        return self

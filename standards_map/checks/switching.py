@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from probes.evidence.switch import SwitchDevice, SwitchPort
+from probes.evidence.switch import SwitchDevice, SwitchInventory, SwitchPort
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
 
 
-def _flag(value: bool | None, what: str, good_when: bool, good: str, bad: str) -> Outcome:
+def _why(ev: SwitchDevice) -> str:
+    """The collection problems, for an unknown's detail (empty when there were none)."""
+    if not ev.collection_errors:
+        return ""
+    return " Reason: " + "; ".join(ev.collection_errors[:2]) + "."
+
+
+def _flag(
+    value: bool | None, what: str, good_when: bool, good: str, bad: str, ev: SwitchDevice | None = None
+) -> Outcome:
     if value is None:
-        return unknown(f"Could not tell whether {what} (not in the collected output).")
+        return unknown(f"Could not tell whether {what} (not in the collected output).{_why(ev) if ev else ''}")
     if value is good_when:
         return passed(good)
     return failed(bad)
@@ -37,6 +45,7 @@ def switch_telnet_disabled(ev: SwitchDevice) -> Outcome:
         False,
         "Telnet is disabled.",
         "Telnet is enabled: passwords cross the network in clear text.",
+        ev,
     )
 
 
@@ -49,6 +58,7 @@ def switch_ssh_v2_enabled(ev: SwitchDevice) -> Outcome:
         True,
         "SSH is limited to version 2.",
         "SSH version 1 is still allowed.",
+        ev,
     )
 
 
@@ -61,6 +71,7 @@ def switch_http_mgmt_disabled(ev: SwitchDevice) -> Outcome:
         False,
         "Plain-HTTP management is off.",
         "Plain-HTTP management is on: use HTTPS or turn it off.",
+        ev,
     )
 
 
@@ -73,6 +84,7 @@ def switch_snmp_default_community_absent(ev: SwitchDevice) -> Outcome:
         False,
         "No default SNMP community is configured.",
         "A default SNMP community (public/private) is configured: anyone can read the switch.",
+        ev,
     )
 
 
@@ -80,7 +92,7 @@ def switch_snmp_default_community_absent(ev: SwitchDevice) -> Outcome:
 def switch_snmp_v3_only(ev: SwitchDevice) -> Outcome:
     """SNMP v1/v2c is off; only SNMPv3 (authenticated, encrypted) is used."""
     if ev.snmp_v1v2c_enabled is None:
-        return unknown("Could not tell which SNMP versions are enabled.")
+        return unknown("Could not tell which SNMP versions are enabled." + _why(ev))
     if ev.snmp_v1v2c_enabled:
         return failed("SNMP v1/v2c communities are enabled; use SNMPv3 with authPriv.")
     if ev.snmp_v3_enabled is False:
@@ -92,7 +104,7 @@ def switch_snmp_v3_only(ev: SwitchDevice) -> Outcome:
 def switch_central_aaa_configured(ev: SwitchDevice) -> Outcome:
     """Administrators log in through central AAA (RADIUS or TACACS+)."""
     if ev.aaa_servers is None:
-        return unknown("Could not read the AAA configuration.")
+        return unknown("Could not read the AAA configuration." + _why(ev))
     if ev.aaa_servers > 0:
         return passed(f"{ev.aaa_servers} RADIUS/TACACS+ server(s) configured for administrator logins.")
     return failed("No RADIUS or TACACS+ server: administrator accounts are local to the switch.")
@@ -102,7 +114,12 @@ def switch_central_aaa_configured(ev: SwitchDevice) -> Outcome:
 def switch_passwords_not_plaintext(ev: SwitchDevice) -> Outcome:
     """No password is stored in clear text in the configuration."""
     if ev.plaintext_passwords is None:
-        return unknown("Could not read the password lines of the configuration.")
+        return unknown("Could not read the password lines of the configuration." + _why(ev))
+    if ev.plaintext_passwords == 0 and ev.reversible_passwords:
+        return warned(
+            f"No clear-text password, but {ev.reversible_passwords} stored as Cisco type 7, which anyone can reverse.",
+            measured=f"{ev.reversible_passwords} type 7",
+        )
     if ev.plaintext_passwords == 0:
         return passed("No clear-text password in the configuration.")
     return failed(f"{ev.plaintext_passwords} password(s) stored in clear text.", measured=str(ev.plaintext_passwords))
@@ -113,7 +130,7 @@ def switch_unused_ports_disabled(ev: SwitchDevice) -> Outcome:
     """Access ports with nothing connected are administratively down."""
     ports = _access_ports(ev)
     if ports is None:
-        return unknown("Could not read the port list.")
+        return unknown("Could not read the port list." + _why(ev))
     unknown_state = [p for p in ports if p.admin_up is None or p.oper_up is None]
     if ports and len(unknown_state) == len(ports):
         return unknown("Could not read the ports' link and admin state.")
@@ -132,7 +149,7 @@ def switch_access_ports_nac(ev: SwitchDevice) -> Outcome:
     """Access ports in use require 802.1X or MAB (network access control)."""
     ports = _access_ports(ev)
     if ports is None or all(p.nac is None for p in ports):
-        return unknown("Could not read port authentication settings.")
+        return unknown("Could not read port authentication settings." + _why(ev))
     in_use = [p for p in ports if p.admin_up is not False]
     missing = [p.name for p in in_use if p.nac is False]
     if not in_use:
@@ -149,7 +166,7 @@ def switch_access_ports_nac(ev: SwitchDevice) -> Outcome:
 def switch_mgmt_vlan_not_default(ev: SwitchDevice) -> Outcome:
     """Management is not on VLAN 1, and users are on VLANs of their own."""
     if ev.mgmt_vlan is None:
-        return unknown("Could not tell which VLAN carries management.")
+        return unknown("Could not tell which VLAN carries management." + _why(ev))
     if ev.mgmt_vlan == 1:
         return failed("Management is on VLAN 1, the default VLAN every port starts in.", measured="VLAN 1")
     if ev.user_vlans is not None and ev.mgmt_vlan in ev.user_vlans:
@@ -162,7 +179,7 @@ def switch_stp_enabled(ev: SwitchDevice, *, accepted_modes: list[str] | None = N
     """Spanning tree runs in a rapid or multiple mode (RSTP or MST)."""
     accepted = accepted_modes or ["rstp", "mst", "rapid-pvst"]
     if ev.stp_mode is None:
-        return unknown("Could not read the spanning-tree mode.")
+        return unknown("Could not read the spanning-tree mode." + _why(ev))
     if ev.stp_mode in accepted:
         return passed(f"Spanning tree runs as {ev.stp_mode}.", measured=ev.stp_mode)
     if ev.stp_mode == "none":
@@ -174,7 +191,7 @@ def switch_stp_enabled(ev: SwitchDevice, *, accepted_modes: list[str] | None = N
 def switch_ntp_configured(ev: SwitchDevice) -> Outcome:
     """The switch keeps time from NTP (logs are only useful with the right time)."""
     if ev.ntp_servers is None:
-        return unknown("Could not read the time settings.")
+        return unknown("Could not read the time settings." + _why(ev))
     if ev.ntp_servers:
         return passed(f"{ev.ntp_servers} NTP server(s) configured.")
     return failed("No NTP server: log times cannot be trusted.")
@@ -184,7 +201,7 @@ def switch_ntp_configured(ev: SwitchDevice) -> Outcome:
 def switch_remote_logging_configured(ev: SwitchDevice) -> Outcome:
     """Logs are sent to a remote syslog server."""
     if ev.syslog_servers is None:
-        return unknown("Could not read the logging settings.")
+        return unknown("Could not read the logging settings." + _why(ev))
     if ev.syslog_servers:
         return passed(f"Logs go to {ev.syslog_servers} remote server(s).")
     return failed("No remote logging: the switch's logs are lost when it restarts.")
@@ -195,7 +212,7 @@ def switch_access_port_speed_1g(ev: SwitchDevice, *, min_mbps: int = 1000) -> Ou
     """Access ports (to the desktop) run at 1 Gbps or more."""
     ports = _access_ports(ev)
     if ports is None:
-        return unknown("Could not read port speeds.")
+        return unknown("Could not read port speeds." + _why(ev))
     measured_ports = [p for p in ports if p.speed_mbps is not None and p.oper_up is not False]
     if not measured_ports:
         return unknown("No access port in use reported a speed.")
@@ -220,7 +237,7 @@ def switch_uplink_capacity_2x10g(ev: SwitchDevice, *, min_links: int = 2, min_li
     if ev.role == "core":
         return not_applicable("This is a core switch; the requirement is on hub-room uplinks to the core.")
     if ev.ports is None:
-        return unknown("Could not read the ports.")
+        return unknown("Could not read the ports." + _why(ev))
     uplinks = [p for p in ev.ports if p.uplink and p.oper_up is not False]
     if not uplinks:
         return unknown("No uplink could be identified (no LLDP neighbour or trunk to another switch).")
@@ -238,7 +255,7 @@ def switch_core_redundant_power(ev: SwitchDevice, *, min_supplies: int = 2) -> O
     if ev.role != "core":
         return not_applicable("Applies to core switches only.")
     if ev.power_supplies_ok is None:
-        return unknown("Could not read the power supplies (ENTITY-MIB or show environment).")
+        return unknown("Could not read the power supplies (ENTITY-MIB or show environment)." + _why(ev))
     measured = f"{ev.power_supplies_ok} working of {ev.power_supplies_total or ev.power_supplies_ok}"
     if ev.power_supplies_ok >= min_supplies:
         return passed(f"{ev.power_supplies_ok} working power supplies.", measured, f">= {min_supplies}")
@@ -270,22 +287,41 @@ def _version_key(version: str) -> tuple[Any, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"[.()\-a-zA-Z]+", version) if part)
 
 
+def _train(platform: str, version: str) -> dict[str, Any] | None:
+    """The release train entry of the data file that ``version`` belongs to (first regex that matches)."""
+    import re
+
+    entry = (firmware_minimums().get("platforms") or {}).get(platform)
+    if entry is None:
+        return None
+    for train in entry.get("trains", []):
+        if re.search(train["match"], version):
+            return dict(train)
+    return None
+
+
 @check(evidence=SwitchDevice)
 def switch_firmware_supported(ev: SwitchDevice) -> Outcome:
-    """The firmware is at or above the minimum supported release for the platform."""
+    """The firmware is at or above the minimum supported release of its train (data/firmware_minimums.yaml)."""
     if ev.firmware_version is None:
-        return unknown("Could not read the firmware version.")
+        return unknown("Could not read the firmware version." + _why(ev))
     data = firmware_minimums()
-    minimum = (data.get("platforms") or {}).get(ev.platform)
-    if minimum is None:
-        return unknown(f"No supported-release data for {ev.platform} (list dated {data.get('updated')}).")
-    key: Callable[[str], tuple[Any, ...]] = _version_key
+    dated = f"list dated {data.get('updated')}"
+    train = _train(ev.platform, ev.firmware_version)
+    if train is None:
+        return unknown(f"No supported-release data for {ev.platform} {ev.firmware_version} ({dated}).")
     measured = ev.firmware_version
-    expected = f">= {minimum['min_version']} (list dated {data.get('updated')})"
+    if train.get("end_of_support"):
+        return failed(
+            f"Firmware {ev.firmware_version} is on the {train['name']} train, which no longer gets security fixes.",
+            measured,
+            f"a supported train ({dated})",
+        )
+    expected = f">= {train['min_version']} ({dated})"
     try:
-        ok = key(ev.firmware_version) >= key(str(minimum["min_version"]))
+        ok = _version_key(ev.firmware_version) >= _version_key(str(train["min_version"]))
     except TypeError:
-        return unknown(f"Could not compare firmware {ev.firmware_version} with {minimum['min_version']}.")
+        return unknown(f"Could not compare firmware {ev.firmware_version} with {train['min_version']}.")
     if ok:
         return passed(f"Firmware {ev.firmware_version} is on a supported release.", measured, expected)
     return failed(f"Firmware {ev.firmware_version} is older than the oldest supported release.", measured, expected)
@@ -296,10 +332,36 @@ def switch_poe_lldp_med(ev: SwitchDevice) -> Outcome:
     """Where PoE powers phones or access points, LLDP-MED is enabled."""
     ports = ev.ports or []
     powered = [p for p in ports if (p.poe_draw_w or 0) > 0 or p.neighbour_is_ap]
-    if ev.ports is not None and not powered:
+    delivering = ev.poe_ports_delivering or 0
+    if ev.ports is not None and not powered and not delivering:
         return not_applicable("No port powers a phone or access point.")
     if ev.lldp_med_enabled is None:
-        return unknown("Could not tell whether LLDP-MED is enabled.")
+        return unknown("Could not tell whether LLDP-MED is enabled." + _why(ev))
     if ev.lldp_med_enabled:
         return passed("LLDP-MED is enabled for powered devices.")
     return failed("PoE devices are connected but LLDP-MED is off: they cannot negotiate power and VLAN.")
+
+
+@check(evidence=SwitchInventory)
+def switch_inventory_recorded(ev: SwitchInventory) -> Outcome:
+    """Every switch is known and recorded: each configured one answered with its model, serial and firmware,
+    and no switch answered that the configuration does not list."""
+    if not ev.devices:
+        return unknown("No switch is configured, so there is no inventory to compare with.")
+    silent = [d.name for d in ev.devices if not d.answered]
+    partial = [d.name for d in ev.devices if d.answered and not (d.model and d.serial and d.firmware_version)]
+    measured = f"{len(ev.devices) - len(silent)} of {len(ev.devices)} answered, {len(ev.unlisted)} unlisted"
+    if ev.unlisted:
+        names = ", ".join(u.name or u.mgmt_ip or "?" for u in ev.unlisted[:4])
+        return failed(
+            f"{len(ev.unlisted)} switch(es) are on the network but not in the inventory (e.g. {names}).", measured
+        )
+    if silent:
+        return unknown(f"{len(silent)} configured switch(es) did not answer ({', '.join(silent[:4])}).", measured)
+    if partial:
+        return warned(
+            f"{len(partial)} switch(es) answered without a full model/serial/firmware record "
+            f"({', '.join(partial[:4])}).",
+            measured,
+        )
+    return passed(f"All {len(ev.devices)} switches are recorded with model, serial and firmware.", measured)

@@ -1,0 +1,165 @@
+"""Helpers shared by the platform drivers: TextFSM parsing, config parsing, unit conversion.
+
+A driver turns the raw output of its allow-listed commands into *facts*: a dict of
+:class:`probes.evidence.switch.SwitchDevice` field values. A command whose output is not what the
+platform prints raises :class:`UnparseableOutput`; the driver records the reason in
+``collection_errors`` and leaves the fields that depended on it as ``None`` (checks say ``unknown``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from probes.evidence.switch import LldpNeighbour
+
+Facts = dict[str, Any]
+
+DEFAULT_COMMUNITIES = frozenset({"public", "private"})
+
+
+class UnparseableOutput(ValueError):
+    """The output of a command is not what the platform prints (garbage, truncated, another vendor)."""
+
+    def __init__(self, command: str, reason: str) -> None:
+        super().__init__(f"'{command}': {reason}")
+        self.command = command
+        self.reason = reason
+
+
+class Driver(Protocol):
+    """One platform: which commands to send, and how to read what comes back."""
+
+    platform: str  # netmiko device_type
+    vendor: str
+    config_command: str
+    commands: tuple[str, ...]  # in the order they are sent; each is on the allow-list
+
+    def parse(self, outputs: Mapping[str, str]) -> Facts:
+        """Facts from whatever outputs are present (only the config for an offline audit)."""
+        ...
+
+
+def textfsm(platform: str, command: str, text: str) -> list[dict[str, Any]]:
+    """Parse ``text`` with the ntc-templates template for ``platform``/``command``."""
+    from ntc_templates.parse import parse_output  # imported late: textfsm loads every template index
+
+    try:
+        rows = parse_output(platform=platform, command=command, data=text)
+    except Exception as exc:  # textfsm raises its own tree; one clear reason is enough here
+        raise UnparseableOutput(command, f"TextFSM could not parse it ({type(exc).__name__})") from None
+    return [dict(row) for row in rows]
+
+
+def parse_config(text: str, syntax: str = "ios") -> Any:
+    """A ciscoconfparse2 tree of ``text`` (its loguru logging kept off stderr)."""
+    from ciscoconfparse2 import CiscoConfParse
+    from loguru import logger
+
+    logger.disable("ciscoconfparse2")
+    lines = [line.rstrip() for line in text.replace("\r", "").splitlines()]
+    return CiscoConfParse(lines, syntax=syntax, ignore_blank_lines=True)
+
+
+def children(obj: Any) -> list[str]:
+    return [c.text.strip() for c in obj.children]
+
+
+def lines_matching(parse: Any, pattern: str) -> list[str]:
+    return [o.text.strip() for o in parse.find_objects(pattern)]
+
+
+def speed_mbps(text: str | None) -> int | None:
+    """'a-1000' -> 1000, '10G' -> 10000, '1000FDx' -> 1000, '10 Gb/s' -> 10000, 'auto' -> None."""
+    if not text:
+        return None
+    t = text.strip().lower().replace("a-", "").replace(" ", "")
+    m = re.match(r"^(\d+(?:\.\d+)?)(g|gb/s|gbps|m|mb/s|mbps|fdx|hdx)?", t)
+    if not m:
+        return None
+    value = float(m.group(1))
+    unit = m.group(2) or ""
+    return int(value * 1000) if unit.startswith("g") else int(value)
+
+
+_CAPS = {
+    "b": "bridge", "bridge": "bridge", "r": "router", "router": "router", "w": "wlan-ap", "wlan": "wlan-ap",
+    "wlan-access-point": "wlan-ap", "wlanaccesspoint": "wlan-ap", "t": "telephone", "telephone": "telephone",
+    "s": "station", "station": "station", "station-only": "station", "p": "repeater", "repeater": "repeater",
+}
+
+
+def capabilities(text: str | None) -> list[str]:
+    """LLDP capability letters or words (any vendor's spelling) as canonical names."""
+    if not text:
+        return []
+    found: list[str] = []
+    for token in re.split(r"[,\s]+", text.strip().lower()):
+        name = _CAPS.get(token)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def neighbour(local_port: str, name: str | None, port: str | None, ip: str | None, descr: str | None,
+              caps: list[str]) -> LldpNeighbour:
+    def clean(value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+    description = clean(descr)
+    if description and "wlan-ap" not in caps and re.search(r"\b(AP|access point)\b", description, re.IGNORECASE):
+        caps = [*caps, "wlan-ap"]  # many APs advertise only 'bridge'; their description says what they are
+    return LldpNeighbour(local_port=local_port, system_name=clean(name), port=clean(port), mgmt_ip=clean(ip),
+                         description=description, capabilities=caps)
+
+
+def short_port(name: str) -> str:
+    """'GigabitEthernet1/0/1' -> 'Gi1/0/1' (how show commands print ports)."""
+    m = re.match(r"^([A-Za-z]+)([\d/.:]+)$", name.strip())
+    if not m:
+        return name.strip()
+    prefix = m.group(1).lower()
+    for long, short in (("tengigabitethernet", "Te"), ("twentyfivegige", "Twe"), ("fortygigabitethernet", "Fo"),
+                        ("gigabitethernet", "Gi"), ("fastethernet", "Fa"), ("ethernet", "Eth"),
+                        ("hundredgige", "Hu")):
+        if prefix == long or (len(prefix) >= 2 and long.startswith(prefix)):
+            return short + m.group(2)
+    return name.strip()
+
+
+def build_ports(ports: Mapping[str, dict[str, Any]], neighbours: list[LldpNeighbour] | None) -> list[dict[str, Any]]:
+    """SwitchPort dicts from per-port facts, with LLDP neighbours marking uplinks and access points."""
+    by_port = {short_port(n.local_port): n for n in neighbours or []}
+    out: list[dict[str, Any]] = []
+    for name, facts in ports.items():
+        port = {"name": name, **facts}
+        seen = by_port.get(short_port(name))
+        if seen is not None:
+            port["neighbour"] = seen.system_name or seen.description
+            port["neighbour_is_ap"] = seen.is_ap
+            if seen.is_switch and not seen.is_ap:
+                port["uplink"] = True
+        if port.get("mode") == "trunk" and not port.get("neighbour_is_ap"):
+            port["uplink"] = True
+        out.append(port)
+    return out
+
+
+def vlan_ids(spec: str) -> list[int]:
+    """'1,10-12,20' -> [1, 10, 11, 12, 20]."""
+    ids: list[int] = []
+    for part in re.split(r"[,\s]+", spec.strip()):
+        if re.fullmatch(r"\d+-\d+", part):
+            lo, hi = (int(x) for x in part.split("-"))
+            ids.extend(range(lo, hi + 1))
+        elif part.isdigit():
+            ids.append(int(part))
+    return ids
+
+
+def merge(facts: Facts, new: Facts) -> None:
+    """Update ``facts`` with ``new``, keeping both lists of collection errors."""
+    errors = [*facts.get("collection_errors", []), *new.get("collection_errors", [])]
+    facts.update(new)
+    facts["collection_errors"] = errors

@@ -1,0 +1,72 @@
+"""The SSH runner: one netmiko session per device, every command through the allow-list.
+
+netmiko's exceptions are mapped here, at the boundary, to :class:`SshError` with one precise reason
+(wrong credentials, unreachable, a command that hung). Passwords never appear in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from probes.switch.allowlist import guard
+from probes.switch.platforms import allow_list_platform
+
+log = logging.getLogger("schoolnet.switch.ssh")
+
+
+class SshError(RuntimeError):
+    """SSH collection failed; the message says why, in one sentence, without secrets."""
+
+
+def collect(
+    *,
+    host: str,
+    port: int,
+    platform: str,
+    username: str,
+    password: str,
+    commands: Sequence[str],
+    conn_timeout_s: float = 10.0,
+    read_timeout_s: float = 30.0,
+) -> dict[str, str]:
+    """Run the allow-listed ``commands`` on one switch; return {command: raw output}."""
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
+    checked = [guard(allow_list_platform(platform), c) for c in commands]  # refuse before connecting
+    where = f"{host}:{port}"
+    try:
+        conn = ConnectHandler(
+            device_type=platform, host=host, port=port, username=username, password=password, secret=password,
+            conn_timeout=conn_timeout_s, auth_timeout=conn_timeout_s, banner_timeout=conn_timeout_s,
+            read_timeout_override=read_timeout_s, fast_cli=True, allow_agent=False, use_keys=False,
+        )
+    except NetmikoAuthenticationException:
+        raise SshError(f"SSH login to {where} was refused: wrong username or password") from None
+    except NetmikoTimeoutException:
+        raise SshError(f"SSH to {where} is unreachable (no answer within {conn_timeout_s:g} s)") from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise SshError(f"SSH to {where} failed: {type(exc).__name__}") from None
+    outputs: dict[str, str] = {}
+    try:
+        if platform in ("cisco_ios", "cisco_xe", "hp_procurve") and not conn.check_enable_mode():
+            try:
+                conn.enable()
+            except (ValueError, ReadTimeout):
+                log.info("%s: could not enter enable mode; continuing at the login level", where)
+        for command in checked:
+            try:
+                outputs[command] = conn.send_command(command, read_timeout=read_timeout_s)
+            except ReadTimeout:
+                raise SshError(
+                    f"SSH {where}: '{command}' gave no prompt back within {read_timeout_s:g} s (device hung)"
+                ) from None
+    except (OSError, EOFError) as exc:
+        raise SshError(f"SSH {where}: the session dropped during collection ({type(exc).__name__})") from None
+    finally:
+        try:
+            conn.disconnect()
+        except Exception:  # the session may already be gone; nothing to clean up then
+            pass
+    return outputs
