@@ -53,7 +53,7 @@ def _site(cfg: Config | None) -> SiteProfile:
 
 
 def judge(scans: list[WifiScan], site: SiteProfile, target: str) -> list[Result]:
-    """Run the wireless standard's checks that read wifi.scan evidence over these scans."""
+    """Run the wireless standard's checks that read these scans' evidence kinds (wifi.scan, wifi.survey)."""
     from probes.evidence import EvidenceRecord
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
@@ -63,7 +63,8 @@ def judge(scans: list[WifiScan], site: SiteProfile, target: str) -> list[Result]
     records = [EvidenceRecord.of(f"ev-{i + 1:04d}", "wifi", target, now, scan) for i, scan in enumerate(scans)]
     checks = registry()
     results = evaluate(load_map(), records, site, [], now)
-    return [r for r in results if r.check in checks and checks[r.check].kind == "wifi.scan"]
+    kinds = {scan.kind for scan in scans}
+    return [r for r in results if r.check in checks and checks[r.check].kind in kinds]
 
 
 @wifi_app.command("analyze")

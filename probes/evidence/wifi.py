@@ -84,6 +84,19 @@ class WifiScan(Evidence):
     last_sample_at: str | None = None
 
 
+class WifiSurvey(WifiScan):
+    """One survey location (room): every sample taken there, merged (signal = median per BSS).
+
+    Its own kind so that coverage is judged per location while the security checks judge the scans.
+    ``samples == 0`` means the location is configured but nobody has surveyed it yet.
+    """
+
+    kind = "wifi.survey"
+    source: ScanSource = "survey"
+    location: str | None = Field(default=None, description="survey location (room)")
+    samples: int | None = 0
+
+
 class ReachabilityProbe(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     address: str

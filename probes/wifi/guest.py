@@ -104,9 +104,14 @@ class NotOnGuestNetwork(RuntimeError):
 def check_guest_isolation(
     cfg: GuestIsolationConfig, interface: str | None, runner: Runner = run_command
 ) -> GuestIsolation:
-    """Blocking entry point for the probe task. Raises NotOnGuestNetwork when required and not connected."""
+    """Blocking entry point for the probe task. Raises NotOnGuestNetwork when required and not connected.
+
+    With ``require_connected = false`` the SSID is not looked up at all (a lab, or a wired guest VLAN).
+    """
+    if not cfg.require_connected:
+        return asyncio.run(probe_isolation(cfg, None))
     connected = connected_ssid(interface, runner)
-    if cfg.require_connected and connected != cfg.ssid:
+    if connected != cfg.ssid:
         where = f"on {connected!r}" if connected else "not on any Wi-Fi network it could identify"
         raise NotOnGuestNetwork(f"the agent is {where}, not the guest SSID {cfg.ssid!r}; run it from the guest network")
     return asyncio.run(probe_isolation(cfg, connected))

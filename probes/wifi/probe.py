@@ -70,13 +70,17 @@ class WifiProbe:
         return [Observation(kind=scan.kind, target=f"live:{live.interface}", evidence=scan)]
 
     def _survey(self) -> list[Observation]:
-        from probes.wifi.survey import aggregate, load_samples
+        from probes.wifi.survey import aggregate, load_samples, site_scan
 
         samples = load_samples(self.wifi.survey_path(self.config.agent.state_dir))
-        return [
+        observations = [
             Observation(kind=scan.kind, target=scan.location or "survey", evidence=scan)
             for scan in aggregate(samples, self.wifi.locations)
         ]
+        whole_site = site_scan(samples)
+        if whole_site is not None:
+            observations.append(Observation(kind=whole_site.kind, target="survey (all locations)", evidence=whole_site))
+        return observations
 
     def _guest(self) -> list[Observation]:
         from probes.wifi.guest import check_guest_isolation

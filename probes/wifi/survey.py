@@ -2,12 +2,14 @@
 
 ``schoolnet wifi survey --location "Room 1"`` appends one line per sample::
 
-    {"location": "Room 1", "taken_at": "2026-11-29T09:00:00+00:00", "source": "iw", "networks": [...]}
+    {"location": "Room 1", "taken_at": "2026-11-29T09:00:00+00:00", "source": "iw",
+     "networks": [...]}
 
-The probe reads the file and produces one :class:`WifiScan` per location. When several samples were
-taken in one room, each BSS's signal is the median of its readings there, so one lucky or unlucky
-reading does not decide the room. A configured location with no sample yields an empty scan
-(``samples=0``), which the coverage check reports as unknown rather than a pass.
+The probe reads the file and produces one :class:`WifiSurvey` per location (coverage is judged
+per location) and one site-wide :class:`WifiScan` of every sample (the security checks judge that).
+When several samples were taken in one room, each BSS's signal is the median of its readings there,
+so one lucky or unlucky reading does not decide the room. A configured location with no sample
+yields an empty survey (``samples=0``), which the coverage check reports as unknown, not a pass.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from probes.evidence.wifi import WifiNetwork, WifiScan
+from probes.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
 from probes.wifi.iw import parse_iw_scan
 from probes.wifi.nmcli import RECOMMENDED_FIELDS, parse_nmcli
 
@@ -120,8 +122,15 @@ def merge_networks(groups: Sequence[Sequence[WifiNetwork]]) -> list[WifiNetwork]
     return merged
 
 
-def aggregate(samples: Sequence[SurveySample], locations: Sequence[str] = ()) -> list[WifiScan]:
-    """One WifiScan per location: configured locations first (in config order), then any others sampled."""
+def site_scan(samples: Sequence[SurveySample]) -> WifiScan | None:
+    """Every network heard anywhere in the survey, as one scan (None when there is no sample)."""
+    if not samples:
+        return None
+    return WifiScan(source="survey", networks=merge_networks([s.networks for s in samples]), samples=len(samples))
+
+
+def aggregate(samples: Sequence[SurveySample], locations: Sequence[str] = ()) -> list[WifiSurvey]:
+    """One WifiSurvey per location: configured locations first (in config order), then any others sampled."""
     by_location: dict[str, list[SurveySample]] = {name: [] for name in locations}
     for sample in samples:
         by_location.setdefault(sample.location, []).append(sample)
@@ -131,7 +140,7 @@ def aggregate(samples: Sequence[SurveySample], locations: Sequence[str] = ()) ->
         sources = {s.source for s in taken}
         source = sources.pop() if len(sources) == 1 else "survey"
         scans.append(
-            WifiScan(
+            WifiSurvey(
                 source=source if source in ("pcap", "live", "iw", "nmcli") else "survey",  # type: ignore[arg-type]
                 location=location,
                 networks=merge_networks([s.networks for s in taken]),
