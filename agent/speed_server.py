@@ -21,8 +21,8 @@ sends or reads through one global token bucket (a simulated line), and ``delay_m
 response (a crude stand-in for distance).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI reads the router's annotations at runtime, and the
+# fastapi names exist only inside speed_router(), so they must be evaluated there, not stored as strings.
 import argparse
 import json
 import os
@@ -93,9 +93,18 @@ class SpeedServer(ThreadingHTTPServer):
         delay_ms: float = 0.0,
     ) -> None:
         self.limit_mbps = limit_mbps
-        self.pacer = Pacer(shape_mbps)
+        self.pacer = Pacer(shape_mbps)  # before super().__init__: server_bind() reads it
         self.delay_s = delay_ms / 1000
         super().__init__(address, SpeedHandler)
+
+    def server_bind(self) -> None:
+        if self.pacer.bytes_per_s:
+            # A paced (lab) server reads uploads slowly on purpose; with an auto-tuned receive buffer (tens of MB)
+            # the kernel would keep acknowledging what the application has not read, and clients would count
+            # it. Cap the buffer (inherited by accepted sockets) to ~20 ms of the paced rate.
+            rcvbuf = max(64 << 10, int(self.pacer.bytes_per_s * 0.02))
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        super().server_bind()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hangs up mid-transfer is normal here (its test window ended), not an error
@@ -135,9 +144,11 @@ class SpeedHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         left, offset = nbytes, 0
+        # Paced (lab) servers write small pieces so the pacing is smooth at the client's sampling scale.
+        chunk = 64 << 10 if self.server.pacer.bytes_per_s else _CHUNK_BYTES
         try:
             while left > 0:
-                size = min(left, _CHUNK_BYTES, _BLOCK_BYTES - offset)
+                size = min(left, chunk, _BLOCK_BYTES - offset)
                 self.server.pacer.take(size)
                 self.wfile.write(_BLOCK_VIEW[offset : offset + size])
                 left -= size

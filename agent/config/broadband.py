@@ -54,7 +54,7 @@ class RouterConfig(Strict):
         default_factory=list, description="ifName/ifDescr/ifAlias of the WAN links; empty: match wan_pattern"
     )
     wan_pattern: str = Field(
-        default=r"(?i)\b(wan|internet|isp|dialer|pppoe|backup|fibre|fiber|lte|4g|5g)\b",
+        default=r"(?i)(\bwan|internet|\bisp\b|dialer|pppoe|backup|fibre|fiber|\blte\b|\b[45]g\b)",
         description="regex on ifAlias/ifName/ifDescr used when wan_interfaces is empty",
     )
     timeout_s: float = Field(default=2.0, gt=0)

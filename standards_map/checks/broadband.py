@@ -64,8 +64,10 @@ def broadband_upload_meets_minimum(
 def broadband_latency_under_load(ev: BroadbandSpeed, *, max_increase_ms: float = 100.0) -> Outcome:
     """Warn when latency rises by more than the bound while the line is saturated (bufferbloat)."""
     if ev.latency_idle_ms is None or ev.latency_loaded_ms is None:
-        return unknown("Latency was not measured both idle and under load.")
-    increase = ev.latency_loaded_ms - ev.latency_idle_ms
+        hint = " (the speedtest backend measures no latency under load; use the http backend)" if (
+            ev.backend == "speedtest") else ""
+        return unknown(f"Latency was not measured both idle and under load{hint}.")
+    increase = max(0.0, ev.latency_loaded_ms - ev.latency_idle_ms)
     measured = f"+{increase:.0f} ms under load ({ev.latency_idle_ms:.0f} ms idle)"
     expected = f"<= +{max_increase_ms:g} ms"
     if increase <= max_increase_ms:
@@ -77,16 +79,47 @@ def broadband_latency_under_load(ev: BroadbandSpeed, *, max_increase_ms: float =
     )
 
 
+# Line types as a contract names them (agent.config.broadband.ConnectionType); kept here so checks stay pure.
+FULL_FIBRE_TYPES = ("leased_line", "fttp")
+LINE_TYPE_NAMES = {
+    "leased_line": "a leased line", "fttp": "FTTP (full fibre)", "fttc": "FTTC (fibre to the cabinet, copper "
+    "to the school)", "sogea": "SOGEA (copper)", "adsl": "ADSL (copper)", "cable": "cable (coaxial)",
+    "fixed_wireless": "fixed wireless", "4g": "4G mobile", "5g": "5G mobile", "satellite": "satellite",
+    "other": "another type",
+}
+
+
 @check(evidence=BroadbandSpeed)
 def broadband_full_fibre(
     ev: BroadbandSpeed, *, copper_max_down_mbps: float = 80, copper_max_up_mbps: float = 20
 ) -> Outcome:
-    """A hint only: speeds beyond what copper (FTTC/ADSL) delivers suggest full fibre."""
-    if ev.download_mbps is None or ev.upload_mbps is None:
-        return unknown("No speeds were measured, so there is no hint about the connection type.")
-    measured = f"{ev.download_mbps:.0f}/{ev.upload_mbps:.0f} Mbps"
-    if ev.download_mbps > copper_max_down_mbps and ev.upload_mbps > copper_max_up_mbps:
-        return passed("Measured speeds are beyond what copper lines deliver, consistent with full fibre.", measured)
+    """The line type declared from the contract decides; measured speeds beyond copper's reach are a hint."""
+    beyond_copper = (
+        ev.download_mbps is not None and ev.upload_mbps is not None
+        and ev.download_mbps > copper_max_down_mbps and ev.upload_mbps > copper_max_up_mbps
+    )
+    measured = (
+        f"{ev.download_mbps:.0f}/{ev.upload_mbps:.0f} Mbps"
+        if ev.download_mbps is not None and ev.upload_mbps is not None else None
+    )
+    if ev.connection_type is not None:
+        kind = LINE_TYPE_NAMES.get(ev.connection_type, ev.connection_type)
+        source = f" ({ev.connection_type_source})" if ev.connection_type_source else ""
+        declared = f"declared: {ev.connection_type}"
+        if ev.connection_type in FULL_FIBRE_TYPES:
+            if measured is not None and not beyond_copper:
+                return warned(
+                    f"The main line is declared as {kind}{source}, but measured speeds ({measured}) are within "
+                    "what copper lines deliver; check the contracted speed with the supplier.",
+                    declared, "full fibre",
+                )
+            return passed(f"The main line is declared as {kind}{source}.", declared, "full fibre")
+        return failed(f"The main line is declared as {kind}{source}, which is not full fibre.", declared, "full fibre")
+    if measured is None:
+        return unknown("No speeds were measured and no line type was declared ([broadband] connection_type).")
+    if beyond_copper:
+        return passed("Measured speeds are beyond what copper lines deliver, consistent with full fibre "
+                      "(a hint: confirm the line type from the contract).", measured)
     return warned(
         f"Measured speeds are within what copper (FTTC) lines deliver (up to {copper_max_down_mbps:g}/"
         f"{copper_max_up_mbps:g} Mbps); confirm the connection type with the supplier.",
@@ -95,14 +128,46 @@ def broadband_full_fibre(
 
 
 @check(evidence=BroadbandLinks)
-def broadband_backup_connection(ev: BroadbandLinks, *, min_links: int = 2) -> Outcome:
-    """Pass when the edge router has at least two WAN links up."""
-    up = [link.name for link in ev.links if link.oper_up]
-    measured = f"{len(up)} WAN link(s) up on {ev.router}"
-    if len(up) >= min_links:
-        return passed(f"{len(up)} WAN links are up ({', '.join(up)}).", measured, f">= {min_links}")
-    return failed(
-        f"Only {len(up)} WAN link is up on {ev.router}: a single broadband failure takes the school offline.",
-        measured,
-        f">= {min_links}",
-    )
+def broadband_backup_connection(
+    ev: BroadbandLinks, *, min_links: int = 2, failover_test_max_age_days: int = 365
+) -> Outcome:
+    """Pass with at least two WAN links (up, when seen on the router) of different types, failover tested."""
+    # A declared link is in service by declaration; a polled one must be operationally up.
+    up = [link for link in ev.links if link.oper_up or (ev.source == "declared" and link.oper_up is None)]
+    names = ", ".join(link.name for link in up)
+    where = "declared" if ev.source == "declared" else f"up on {ev.router}"
+    measured = f"{len(up)} WAN link(s) {where}"
+    expected = f">= {min_links} of different types"
+    if len(up) < min_links:
+        down = [link.name for link in ev.links if link not in up]
+        extra = f" ({', '.join(down)} down)" if down else ""
+        return failed(
+            f"Only {len(up)} WAN link {where}{extra}: a single broadband failure takes the school offline.",
+            measured,
+            expected,
+        )
+    types = {link.type for link in up if link.type}
+    if len(types) == 1 and all(link.type for link in up):
+        return warned(
+            f"{len(up)} WAN links ({names}) are all {next(iter(types))}: DfE asks for a backup of a different "
+            "type, so one fault does not take both down.",
+            measured,
+            expected,
+        )
+    if ev.source == "declared" and ev.failover_tested_on is None:
+        return warned(f"{len(up)} WAN links are declared ({names}) but no failover test date is recorded.",
+                      measured, expected)
+    if ev.failover_tested_on is not None and ev.checked_on is not None:
+        age = (ev.checked_on - ev.failover_tested_on).days
+        if age > failover_test_max_age_days:
+            return warned(
+                f"{len(up)} WAN links ({names}); the last failover test was {age} days ago "
+                f"({ev.failover_tested_on.isoformat()}): test it again.",
+                measured,
+                expected,
+            )
+    if ev.automatic_failover is False:
+        return warned(f"{len(up)} WAN links ({names}), but failover between them is not automatic.",
+                      measured, expected)
+    unknown_types = "" if types else " (line types not known: confirm they differ)"
+    return passed(f"{len(up)} WAN links are {where} ({names}){unknown_types}.", measured, expected)
