@@ -99,7 +99,8 @@ def split_terse(line: str) -> list[str]:
 
 
 def _flags(text: str, oui: int, *, wpa1: bool) -> RsnInfo | None:
-    tokens = [t.lower() for t in text.split() if t and t != "(none)"]
+    # owe_tm marks an open BSS that points to its OWE twin: it is not a suite of this BSS.
+    tokens = [t.lower() for t in text.split() if t and t not in ("(none)", "owe_tm")]
     if not tokens:
         return None
     pairwise = tuple(
@@ -154,7 +155,10 @@ def parse_nmcli(text: str, fields: tuple[str, ...] | None = None) -> WifiScan:
     for number, row in enumerate(rows, start=1):
         if len(row) != len(fields):
             raise NmcliParseError(f"line {number}: {len(row)} fields, expected {len(fields)} ({','.join(fields)})")
-        network = _network(dict(zip(fields, row, strict=True)))
+        try:
+            network = _network(dict(zip(fields, row, strict=True)))
+        except (ValueError, IndexError) as exc:
+            raise NmcliParseError(f"line {number}: {str(exc).splitlines()[0]}") from None
         if (network.bssid, network.ssid) not in seen:
             seen.add((network.bssid, network.ssid))
             networks.append(network)
