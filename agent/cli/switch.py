@@ -1,9 +1,94 @@
-"""CLI commands for the switch area (registered by agent.cli)."""
+"""CLI commands for the switch area: ``schoolnet switch audit-config FILE --platform P``."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from agent.cli.common import Format, emit
+from agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from probes.evidence.switch import SwitchDevice
+    from standards_map.evaluate import Result
+
+switch_app = typer.Typer(help="Switches: audit saved configurations offline.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
+    app.add_typer(switch_app, name="switch")
+
+
+def device_from_config(path: Path, platform: str, role: str = "edge") -> SwitchDevice:
+    """Parse a saved running-config into evidence; UsageError (exit 2) when it cannot be read as one."""
+    from probes.switch.platforms import UnsupportedPlatform, driver_for
+    from probes.switch.probe import build_device
+
+    try:
+        driver = driver_for(platform)
+    except UnsupportedPlatform as exc:
+        raise UsageError(f"--platform: {exc}") from None
+    try:
+        text = path.read_text(encoding="utf-8", errors="strict")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file (a {platform} configuration is text)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
+    facts = driver.parse({driver.config_command: text})
+    unreadable = [e for e in facts.get("collection_errors", []) if "not a" in e and "configuration" in e]
+    if unreadable:
+        raise UsageError(f"{path}: cannot be parsed as a {platform} configuration: {unreadable[0]}")
+    facts["sources"] = ["config-file"]
+    return build_device(platform, role, str(path), facts, None, text, [], [])
+
+
+def judge(device: SwitchDevice, target: str, phase: str) -> list[Result]:
+    """Every requirement of the map, judged on this one device (only switch.device checks are kept)."""
+    from probes.evidence import EvidenceRecord
+    from standards_map.checks import registry
+    from standards_map.evaluate import evaluate
+    from standards_map.model import load_map
+    from standards_map.site import SiteProfile
+
+    now = datetime.now(UTC)
+    record = EvidenceRecord.of("ev-0001", "switches", target, now, device)
+    site = SiteProfile(id="offline", name="offline audit", phase=phase)  # type: ignore[arg-type]
+    kinds = {spec.id for spec in registry().values() if spec.kind == device.kind}
+    return [r for r in evaluate(load_map(), [record], site, [], now) if r.check in kinds]
+
+
+@switch_app.command("audit-config")
+def audit_config(
+    file: Annotated[Path, typer.Argument(help="A saved running-config (backup, Oxidized, RANCID).")],
+    platform: Annotated[str, typer.Option("--platform", "-p", help="netmiko device_type, e.g. cisco_ios.")],
+    role: Annotated[str, typer.Option(help="core, distribution or edge (decides the core-only checks).")] = "edge",
+    phase: Annotated[str, typer.Option(help="School phase for phase-dependent thresholds.")] = "secondary",
+    fmt: Annotated[Format, typer.Option("--format", help="json or text.")] = Format.text,
+) -> None:
+    """Audit a saved switch configuration offline against the switching and cyber standards."""
+    if fmt not in (Format.json, Format.text):
+        raise UsageError(f"--format {fmt.value}: audit-config prints json or text")
+    if role not in ("core", "distribution", "edge"):
+        raise UsageError(f"--role {role!r}: choose core, distribution or edge")
+    if phase not in ("primary", "secondary", "all_through", "college"):
+        raise UsageError(f"--phase {phase!r}: choose primary, secondary, all_through or college")
+    device = device_from_config(file, platform, role)
+    target = device.hostname or file.name
+    results = judge(device, target, phase)
+    results = [r.model_copy(update={"target": target}) for r in results]
+    if fmt is Format.json:
+        emit(json.dumps({"target": target, "platform": platform,
+                         "results": [r.model_dump(mode="json") for r in results]}, indent=2))
+    else:
+        lines = [f"{target} ({platform}), from {file}"]
+        for r in results:
+            lines.append(f"  {r.status.value:<14} {r.check:<38} {r.detail}")
+        emit("\n".join(lines))
+    raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)

@@ -40,7 +40,7 @@ def collect(
         conn = ConnectHandler(
             device_type=platform, host=host, port=port, username=username, password=password, secret=password,
             conn_timeout=conn_timeout_s, auth_timeout=conn_timeout_s, banner_timeout=conn_timeout_s,
-            read_timeout_override=read_timeout_s, fast_cli=True, allow_agent=False, use_keys=False,
+            fast_cli=True, allow_agent=False, use_keys=False,
         )
     except NetmikoAuthenticationException:
         raise SshError(f"SSH login to {where} was refused: wrong username or password") from None

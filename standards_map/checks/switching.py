@@ -241,6 +241,8 @@ def switch_uplink_capacity_2x10g(ev: SwitchDevice, *, min_links: int = 2, min_li
     uplinks = [p for p in ev.ports if p.uplink and p.oper_up is not False]
     if not uplinks:
         return unknown("No uplink could be identified (no LLDP neighbour or trunk to another switch).")
+    if all(p.speed_mbps is None for p in uplinks):
+        return unknown(f"{len(uplinks)} uplink(s) found, but their speed is not in the collected output." + _why(ev))
     fast = [p for p in uplinks if (p.speed_mbps or 0) >= min_link_mbps]
     measured = f"{len(fast)} x >= {min_link_mbps // 1000} Gbps of {len(uplinks)} uplink(s)"
     expected = f">= {min_links} x {min_link_mbps // 1000} Gbps"
