@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent import __version__
 from collector.admin import AdminError, enrol, viewer_trust
-from collector.db import make_engine, migrate, session_factory
+from collector.db import WriteGuard, make_engine, migrate, session_factory
 from collector.ingest import IngestSettings, ingest
 from collector.models import RequirementRow, ResultRow, Site, StoredReport, Trust
 
@@ -160,6 +160,7 @@ def create_app(
     if run_migrations:
         migrate(engine)
     sessions = session_factory(engine)
+    write_guard = WriteGuard(engine)
     ingest_settings = settings or IngestSettings()
     app = FastAPI(
         title="schoolnet collector",
@@ -213,7 +214,7 @@ def create_app(
                     {"error": "too_large", "detail": f"body exceeds {ingest_settings.max_body_bytes} bytes"},
                     status_code=413,
                 )
-        outcome = await to_thread.run_sync(ingest, sessions, bytes(body), ingest_settings)
+        outcome = await to_thread.run_sync(ingest, sessions, bytes(body), ingest_settings, None, write_guard)
         if outcome.status_code >= 400:
             log.info("rejected upload: %s %s", outcome.code, outcome.detail)
         return JSONResponse(outcome.body(), status_code=outcome.status_code)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,7 +52,11 @@ class IngestSettings:
 
 
 def ingest(
-    sessions: sessionmaker[Session], body: bytes, settings: IngestSettings, now: datetime | None = None
+    sessions: sessionmaker[Session],
+    body: bytes,
+    settings: IngestSettings,
+    now: datetime | None = None,
+    write_guard: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> IngestOutcome:
     now = now or utcnow()
     if len(body) > settings.max_body_bytes:
@@ -63,8 +69,12 @@ def ingest(
 
     with sessions() as session:
         # 1. The signature, against an enrolled key, before anything else.
-        keyids = [keyid for keyid, _ in envelope.signatures]
-        keys = {k.keyid: k for k in session.scalars(select(AgentKey).where(AgentKey.keyid.in_(keyids)))}
+        keyids = [keyid for keyid, _ in envelope.signatures][:8]
+        rows = session.execute(
+            select(AgentKey, Site).join(Site, Site.id == AgentKey.site_pk).where(AgentKey.keyid.in_(keyids))
+        ).all()
+        keys = {k.keyid: k for k, _ in rows}
+        sites = {s.id: s for _, s in rows}
         if not keys:
             return reject(401, "unknown_key", f"no enrolled key with id {', '.join(keyids)[:200]}")
         usable = [k for k in keys.values() if k.revoked_at is None]
@@ -81,8 +91,7 @@ def ingest(
         if isinstance(outcome, IngestOutcome):
             return outcome
         report = outcome
-        site = session.get(Site, key.site_pk)
-        assert site is not None
+        site = sites[key.site_pk]
         if report.site.id != site.site_id:
             return reject(
                 403, "site_mismatch", f"key is enrolled for site {site.site_id}, report is for {report.site.id}"
@@ -98,17 +107,15 @@ def ingest(
                 403, "key_rotated", f"key was replaced at {key.rotated_at.isoformat()}; sign with the new key"
             )
 
-        # 4. Exactly once per report id.
+        # 4. Exactly once per report id: the primary key decides, even between concurrent uploads.
         payload_sha256 = hashlib.sha256(envelope.payload).hexdigest()
         report_id = str(report.report_id)
-        existing = session.get(StoredReport, report_id)
-        if existing is not None:
-            return _duplicate(existing, payload_sha256)
-        _store(session, report, site, key.keyid, body, payload_sha256, now)
+        session.rollback()  # end the read transaction: the write below starts from a fresh snapshot
         try:
-            session.commit()
+            with write_guard():
+                _store(session, report, site, key.keyid, body, payload_sha256, now)
+                session.commit()
         except IntegrityError:
-            # A concurrent upload of the same id won the race: answer as for any replay.
             session.rollback()
             existing = session.get(StoredReport, report_id)
             if existing is None:
@@ -158,27 +165,28 @@ def _store(
     session: Session, report: Report, site: Site, keyid: str, body: bytes, payload_sha256: str, now: datetime
 ) -> None:
     report_id = str(report.report_id)
-    session.add(
-        StoredReport(
-            report_id=report_id,
-            site_pk=site.id,
-            keyid=keyid,
-            received_at=now,
-            started_at=report.started_at,
-            finished_at=report.finished_at,
-            schema_version=report.schema_version,
-            standards_version=report.standards_version,
-            agent_id=report.agent.id,
-            agent_version=report.agent.version,
-            payload_sha256=payload_sha256,
-            summary=dict(report.summary),
-            envelope=body,
-        )
+    # Core inserts (no ORM unit of work): this is the hot path of a national collector.
+    session.execute(
+        insert(StoredReport.__table__),
+        {
+            "report_id": report_id,
+            "site_pk": site.id,
+            "keyid": keyid,
+            "received_at": now,
+            "started_at": report.started_at,
+            "finished_at": report.finished_at,
+            "schema_version": report.schema_version,
+            "standards_version": report.standards_version,
+            "agent_id": report.agent.id,
+            "agent_version": report.agent.version,
+            "payload_sha256": payload_sha256,
+            "summary": dict(report.summary),
+            "envelope": body,
+        },
     )
-    session.flush()  # the report row first: the result rows point at it
     if report.results:
         session.execute(
-            insert(ResultRow),
+            insert(ResultRow.__table__),
             [
                 {
                     "report_id": report_id,
@@ -194,7 +202,7 @@ def _store(
         )
     if report.requirements:
         session.execute(
-            insert(RequirementRow),
+            insert(RequirementRow.__table__),
             [
                 {
                     "report_id": report_id,

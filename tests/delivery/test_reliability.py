@@ -71,6 +71,12 @@ class AckDroppingProxy:
         return head + b"\r\n\r\n" + body
 
     def _handle(self, client: socket.socket) -> None:
+        try:
+            self._relay(client)
+        except OSError:
+            pass  # the collector was killed mid-request: the client sees its connection drop
+
+    def _relay(self, client: socket.socket) -> None:
         with client:
             request = self._read_message(client)
             if not request:

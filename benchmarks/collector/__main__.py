@@ -1,0 +1,200 @@
+"""Collector ingest benchmark: ``.venv/bin/python -m benchmarks.collector [--reports N] [--clients C] [--quick]``.
+
+Signed reports of a full school's size (~200 KB of report.json; ~270 KB as a DSSE envelope), from many enrolled
+schools, POSTed by concurrent clients over real HTTP to ``schoolnet collector serve`` (uvicorn, N workers) backed
+by SQLite (file) and by the real PostgreSQL on 127.0.0.1:5432 (a throwaway schema). Every upload is verified
+(Ed25519 against the site's enrolled key), validated, checked for replay and stored (envelope + normalised
+results). Reported: reports/s and p50/p95 latency, side by side with the peer: the same uvicorn/FastAPI stack
+that only reads the body and answers 201 (the HTTP ceiling on this machine). Client and server share the CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from agent.signing import AgentKeys
+from collector.testkit import (
+    CollectorProcess,
+    enrolled_keys,
+    free_port,
+    postgres_reachable,
+    postgres_schema,
+    provision,
+    report_bytes,
+    signed,
+)
+
+EVIDENCE_RECORDS = 10  # ~190 KB report.json: a secondary school with a few dozen switches
+
+
+@dataclass
+class Figures:
+    name: str
+    reports: int
+    seconds: float
+    latencies_s: list[float]
+    errors: int
+    body_kb: float
+
+    def row(self) -> str:
+        lat = sorted(self.latencies_s)
+        p50 = statistics.median(lat) * 1000
+        p95 = lat[max(0, int(len(lat) * 0.95) - 1)] * 1000
+        return (f"{self.name:<34} {self.reports:>7} {self.reports / self.seconds:>10.0f} {p50:>9.1f} {p95:>9.1f}"
+                f" {self.errors:>7} {self.body_kb:>8.0f}")
+
+
+def _bodies(server_url: str, db_url: str, workdir: Path, sites: int, reports: int) -> list[bytes]:
+    """Enrol ``sites`` schools and sign ``reports`` distinct reports spread over them."""
+    keys: list[tuple[str, AgentKeys, bytes]] = []
+    for n in range(sites):
+        site = provision(db_url, f"Bench Trust {n % 5}", f"URN-{n:06d}")
+        agent_keys = enrolled_keys(server_url, site.enrol_token, workdir / f"state-{n}")
+        template = report_bytes(site.site_id, report_id=uuid.UUID(int=0), evidence_records=EVIDENCE_RECORDS)
+        keys.append((site.site_id, agent_keys, template))
+    zero = str(uuid.UUID(int=0)).encode()
+    bodies = []
+    for i in range(reports):
+        _, agent_keys, template = keys[i % sites]
+        payload = template.replace(zero, str(uuid.uuid4()).encode(), 1)
+        bodies.append(signed(agent_keys, payload))
+    return bodies
+
+
+def _fire(url: str, bodies: list[bytes], clients: int, expect: int) -> tuple[float, list[float], int]:
+    local = threading.local()
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(body: bytes) -> None:
+        nonlocal errors
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        started = time.perf_counter()
+        response = session.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=60)
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            if response.status_code != expect:
+                errors += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, bodies))
+    return time.perf_counter() - started, latencies, errors
+
+
+def run_backend(name: str, db_url: str, workdir: Path, *, reports: int, clients: int, sites: int,
+                workers: int) -> Figures:
+    server = CollectorProcess(db_url, workdir / name, workers=workers).start()
+    try:
+        bodies = _bodies(server.url, db_url, workdir / name, sites, reports + 20)
+        warm, bodies = bodies[:20], bodies[20:]
+        _fire(server.url + "/api/v1/reports", warm, clients, 201)  # connections, caches, JIT-free warm-up
+        seconds, latencies, errors = _fire(server.url + "/api/v1/reports", bodies, clients, 201)
+        size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
+        return Figures(f"collector + {name} ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb)
+    finally:
+        server.stop()
+
+
+PEER_APP = textwrap.dedent("""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    app = FastAPI()
+    @app.post("/api/v1/reports")
+    async def sink(request: Request):
+        body = await request.body()
+        return JSONResponse({"status": "discarded", "bytes": len(body)}, status_code=201)
+""")
+
+
+def run_peer(workdir: Path, bodies: list[bytes], *, clients: int, workers: int) -> Figures:
+    """The HTTP ceiling: uvicorn + FastAPI reading the same bodies and discarding them."""
+    (workdir / "peer_sink.py").write_text(PEER_APP)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "peer_sink:app", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/reports"
+        for _ in range(200):
+            try:
+                requests.post(url, data=b"{}", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.05)
+        _fire(url, bodies[:20], clients, 201)
+        seconds, latencies, errors = _fire(url, bodies, clients, 201)
+        size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
+        return Figures(f"peer: uvicorn sink ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb)
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=1000, help="reports per backend")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent uploading clients")
+    parser.add_argument("--sites", type=int, default=40, help="enrolled schools the reports come from")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes")
+    parser.add_argument("--quick", action="store_true", help="200 reports, 8 clients, 10 sites")
+    args = parser.parse_args()
+    if args.quick:
+        args.reports, args.clients, args.sites = 200, 8, 10
+    print(f"{os.cpu_count()} CPUs; {args.reports} reports per backend from {args.sites} schools, "
+          f"{args.clients} concurrent clients", flush=True)
+    rows: list[Figures] = []
+    with tempfile.TemporaryDirectory(prefix="sn-bench-collector-") as tmp:
+        work = Path(tmp)
+        sqlite = run_backend("sqlite", f"sqlite:///{work / 'bench.db'}", work, reports=args.reports,
+                             clients=args.clients, sites=args.sites, workers=args.workers)
+        rows.append(sqlite)
+        print(sqlite.row(), flush=True)
+        reason = postgres_reachable()
+        if reason:
+            print(f"PostgreSQL skipped: {reason}")
+        else:
+            with postgres_schema() as pg_url:
+                pg = run_backend("postgresql", pg_url, work, reports=args.reports, clients=args.clients,
+                                 sites=args.sites, workers=args.workers)
+                rows.append(pg)
+                print(pg.row(), flush=True)
+        sample = [signed(enrolled_keys_stub(), report_bytes("URN-PEER", evidence_records=EVIDENCE_RECORDS))] * 1
+        peer = run_peer(work, sample * args.reports, clients=args.clients, workers=args.workers)
+        rows.append(peer)
+    print()
+    print(f"{'':<34} {'reports':>7} {'reports/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7} {'body KB':>8}")
+    for row in rows:
+        print(row.row())
+    print("\ntarget: >= 300 reports/s on 2 cores (22,000 schools in under 2 minutes)")
+
+
+def enrolled_keys_stub() -> AgentKeys:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    return AgentKeys(private, private.public_key())
+
+
+if __name__ == "__main__":
+    main()
