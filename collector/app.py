@@ -425,22 +425,26 @@ def _visible_report(session: Session, report_id: str, trust: Trust) -> tuple[Sto
 def _latest(
     session: Session, trust: Trust, *, site: Site | None = None, requirement: str | None = None
 ) -> list[LatestOut]:
-    newest = (
-        select(StoredReport.site_pk, func.max(StoredReport.finished_at).label("finished_at"))
+    # Each site's newest report (ties on finished_at broken by arrival), then its requirement statuses.
+    ranked = (
+        select(
+            StoredReport.report_id,
+            func.row_number()
+            .over(
+                partition_by=StoredReport.site_pk,
+                order_by=(StoredReport.finished_at.desc(), StoredReport.received_at.desc(), StoredReport.report_id),
+            )
+            .label("rank"),
+        )
         .join(Site, Site.id == StoredReport.site_pk)
         .where(Site.trust_id == trust.id)
-        .group_by(StoredReport.site_pk)
     )
     if site is not None:
-        newest = newest.where(StoredReport.site_pk == site.id)
-    latest_reports = newest.subquery()
+        ranked = ranked.where(StoredReport.site_pk == site.id)
+    newest = ranked.subquery()
     query = (
         select(RequirementRow, Site)
-        .join(
-            latest_reports,
-            (latest_reports.c.site_pk == RequirementRow.site_pk)
-            & (latest_reports.c.finished_at == RequirementRow.finished_at),
-        )
+        .join(newest, (newest.c.report_id == RequirementRow.report_id) & (newest.c.rank == 1))
         .join(Site, Site.id == RequirementRow.site_pk)
         .order_by(Site.site_id, RequirementRow.requirement)
     )

@@ -101,3 +101,20 @@ def test_openapi_documents_the_api(running) -> None:
     }
     assert {"401", "409", "413", "415", "422"} <= set(post["responses"])
     assert not any(re.search(r"speed", p) for p in paths), "the speed endpoint stays out of the collector API"
+
+
+def test_latest_follows_the_newest_report_even_on_ties(running) -> None:
+    """Two reports finishing at the same instant: 'latest' shows one report's statuses, not both."""
+    from datetime import UTC, datetime, timedelta
+
+    when = datetime.now(UTC) - timedelta(seconds=30)
+    for _ in range(2):
+        body = signed(running.keys_b, report_bytes("URN-B1", finished_at=when))
+        response = requests.post(
+            running.url + REPORTS, data=body, headers={"Content-Type": "application/json"}, timeout=10
+        )
+        assert response.status_code == 201
+    latest = _get(running, "/api/v1/sites/URN-B1/latest", running.b.viewer_token).json()
+    requirements = [row["requirement"] for row in latest]
+    assert len(requirements) == len(set(requirements)), "one row per requirement"
+    assert len({row["report_id"] for row in latest}) == 1
