@@ -77,9 +77,9 @@ class WifiScan(Evidence):
     source: ScanSource
     location: str | None = Field(default=None, description="survey location (room), when this is a sample")
     networks: list[WifiNetwork] = Field(default_factory=list)
-    frames_total: int | None = None
-    frames_malformed: int | None = None
-    samples: int | None = Field(default=None, description="survey samples merged for this location")
+    frames_total: int | None = Field(default=None, description="frames read (captures) or entries read (iw/nmcli)")
+    frames_malformed: int | None = Field(default=None, description="frames/entries skipped as malformed")
+    samples: int | None = Field(default=None, description="survey samples merged into this scan")
     first_sample_at: str | None = None
     last_sample_at: str | None = None
 
