@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--format: broadband test prints text or json")
         bb = _broadband_config(config)
         if duration is not None:
-            bb = bb.model_copy(update={"duration_s": duration})
+            # Keep at least three quarters of a short test as the measured (steady-state) window.
+            bb = bb.model_copy(update={"duration_s": duration, "warmup_s": min(bb.warmup_s, duration / 4)})
         err.print(f"Measuring the line with the {(backend or bb.backend)} backend ...")
         try:
             evidence = measure_speed(bb, backend=backend.value if backend else None, server=server, runs=runs)

@@ -23,6 +23,7 @@ failover_tested_on = 2026-09-01
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -95,9 +96,16 @@ class BroadbandConfig(Strict):
     speedtest_config_url: str | None = Field(default=None, description="override speedtest.net's config URL")
     iperf3_binary: str = "iperf3"
     record_history: bool = Field(default=True, description="keep each run in the state dir for the history table")
+    history_dir: Path | None = Field(default=None, description="default <agent.state_dir>/broadband")
     history_max_runs: int = Field(default=200, ge=1)
     history_recent_days: int = Field(default=14, ge=1, description="the report's median covers these days")
     connection_type: ConnectionType | None = Field(default=None, description="main line type from the contract")
     connection_type_source: str | None = Field(default=None, description="where that is written (contract, letter)")
     router: RouterConfig | None = None
     wan_links: list[DeclaredWanLink] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> BroadbandConfig:
+        if self.warmup_s > self.duration_s / 2:
+            raise ValueError(f"warmup_s ({self.warmup_s:g}) must be at most half of duration_s ({self.duration_s:g})")
+        return self

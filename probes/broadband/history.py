@@ -38,8 +38,10 @@ class BandSummary:
     median_upload_mbps: float | None
 
 
-def history_path(state_dir: Path) -> Path:
-    return state_dir.expanduser() / "broadband" / "history.jsonl"
+def history_path(state_dir: Path | None, history_dir: Path | None = None) -> Path | None:
+    """``history_dir`` (when configured) or ``<state_dir>/broadband``, holding ``history.jsonl``."""
+    folder = history_dir or (state_dir / "broadband" if state_dir is not None else None)
+    return folder.expanduser() / "history.jsonl" if folder is not None else None
 
 
 def load(path: Path) -> list[HistoryPoint]:

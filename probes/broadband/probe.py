@@ -131,12 +131,13 @@ def measure_speed(
     loaded = median([r.latency_loaded_ms for r in results])
 
     past: list[HistoryPoint] = []
-    if state_dir is not None and bb.record_history:
+    store = history.history_path(state_dir, bb.history_dir)
+    if store is not None and bb.record_history:
         point = HistoryPoint(
             started_at=started, local_hour=local_started.hour, download_mbps=download, upload_mbps=upload,
             latency_loaded_ms=loaded, backend=chosen.name,
         )
-        kept = history.append(history.history_path(state_dir), point, bb.history_max_runs)
+        kept = history.append(store, point, bb.history_max_runs)
         past = history.recent(kept, started, bb.history_recent_days)
     slowest = history.slowest_band(past)
     return BroadbandSpeed(
