@@ -32,6 +32,13 @@ DATA = Path(__file__).resolve().parent / "switch_data"
 SESSION_COMMANDS = ("terminal length 0", "terminal width 511", "no page", "set cli screen-length 0",
                     "set cli screen-width 511", "terminal datadump")
 LAB_USER = "auditor"
+# Lab communities look like canaries on purpose: the secrets tests prove none reaches a report or log.
+UPS_COMMUNITY = "ups-CANARYcommunity"
+
+
+def _community(switch: LabSwitch) -> str:
+    """The v2c community (a secret) or v3 context name (not one) that selects this switch's walk in snmpsim."""
+    return switch.name.lower() if switch.snmp == "v3" else f"{switch.name.lower()}-CANARYcommunity"
 V3_AUTH_PROTO, V3_PRIV_PROTO = "SHA", "AES"
 
 
@@ -399,7 +406,7 @@ class SwitchLab:
 
     name = "switches"
 
-    def __init__(self, switches: Iterable[LabSwitch] = DEMO_SWITCHES, *, password: str = "lab-ssh-Pa55word",
+    def __init__(self, switches: Iterable[LabSwitch] = DEMO_SWITCHES, *, password: str = "lab-CANARYssh-Pa55",
                  snmp: bool = True) -> None:
         self.switches = list(switches)
         self.password = password
@@ -446,13 +453,13 @@ class SwitchLab:
             closed = _wait_tcp(self.ports.values(), 15.0)
             if closed:
                 raise RuntimeError(f"fakenos switches did not open ports {closed}; see {workdir / 'fakenos.log'}")
-        v3_auth, v3_priv = "lab-v3-auth-K3y", "lab-v3-priv-K3y"
+        v3_auth, v3_priv = "lab-CANARYv3-auth", "lab-CANARYv3-priv"
         snmp_users = [s for s in self.switches if s.snmp]
         walks: dict[str, str] = {}
         if self.snmp_enabled and (snmp_users or any(s.ups for s in self.switches)):
             for s in snmp_users:
-                walks[s.name.lower()] = snmprec_from_recording(s)
-            walks["ups-room-a"] = ups_snmprec()
+                walks[_community(s)] = snmprec_from_recording(s)
+            walks[UPS_COMMUNITY] = ups_snmprec()
             self.agent = SnmpAgent(workdir / "snmp", walks, v3_auth=v3_auth, v3_priv=v3_priv)
             self.snmp_port = self.agent.start()
         devices: list[dict[str, Any]] = []
@@ -470,10 +477,10 @@ class SwitchLab:
                 if s.snmp == "v2c":
                     device["snmp"] = {"version": "v2c", "port": self.snmp_port, "timeout_s": 1.0,
                                       "community": self._secret(workdir, f"community-{s.name.lower()}",
-                                                                s.name.lower())}
+                                                                _community(s))}
                 else:
                     device["snmp"] = {"version": "v3", "port": self.snmp_port, "timeout_s": 1.0, "v3": v3,
-                                      "context": s.name.lower()}
+                                      "context": _community(s)}
             if s.ups and self.agent is not None:
                 device["ups"] = "ups-room-a"
             device.update(s.extra)
@@ -484,7 +491,7 @@ class SwitchLab:
             fragment["switches"]["ups"] = [{
                 "name": "ups-room-a", "host": "127.0.0.1",
                 "snmp": {"version": "v2c", "port": self.snmp_port, "timeout_s": 1.0,
-                         "community": self._secret(workdir, "community-ups", "ups-room-a")},
+                         "community": self._secret(workdir, "community-ups", UPS_COMMUNITY)},
             }]
         return fragment
 
@@ -505,6 +512,9 @@ def _nos_for(device: dict[str, Any]) -> Any:
     prompt = "{base_prompt}>" if device["platform"] == "juniper_junos" else "{base_prompt}#"
     prompts = ["{base_prompt}#", "{base_prompt}>"]
     commands: dict[str, Any] = {c: {"output": "", "help": c, "prompt": prompts} for c in SESSION_COMMANDS}
+    # Junos confirms its session settings, and netmiko waits for those words.
+    commands["set cli screen-width 511"]["output"] = "Screen width set to 511"
+    commands["set cli screen-length 0"]["output"] = "Screen length set to 0"
     for command, text in outputs_of(Path(device["folder"])).items():
         commands[command] = {"output": text.rstrip("\n"), "help": command, "prompt": prompts}
     for command in device.get("hang_on", []):

@@ -32,7 +32,13 @@ def collect(
 ) -> dict[str, str]:
     """Run the allow-listed ``commands`` on one switch; return {command: raw output}."""
     from netmiko import ConnectHandler
-    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+    from netmiko.exceptions import (
+        NetmikoAuthenticationException,
+        NetmikoBaseException,
+        NetmikoTimeoutException,
+        ReadTimeout,
+    )
+    from paramiko.ssh_exception import SSHException
 
     checked = [guard(allow_list_platform(platform), c) for c in commands]  # refuse before connecting
     where = f"{host}:{port}"
@@ -45,8 +51,10 @@ def collect(
     except NetmikoAuthenticationException:
         raise SshError(f"SSH login to {where} was refused: wrong username or password") from None
     except NetmikoTimeoutException:
-        raise SshError(f"SSH to {where} is unreachable (no answer within {conn_timeout_s:g} s)") from None
-    except (OSError, EOFError, ValueError) as exc:
+        raise SshError(f"SSH to {where} is unreachable (refused, or no answer within {conn_timeout_s:g} s)") from None
+    except ReadTimeout:
+        raise SshError(f"SSH {where}: logged in, but the CLI never showed the {platform} prompt expected") from None
+    except (NetmikoBaseException, SSHException, OSError, EOFError, ValueError) as exc:
         raise SshError(f"SSH to {where} failed: {type(exc).__name__}") from None
     outputs: dict[str, str] = {}
     try:
@@ -62,11 +70,13 @@ def collect(
                 raise SshError(
                     f"SSH {where}: '{command}' gave no prompt back within {read_timeout_s:g} s (device hung)"
                 ) from None
-    except (OSError, EOFError) as exc:
+    except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
         raise SshError(f"SSH {where}: the session dropped during collection ({type(exc).__name__})") from None
     finally:
+        # Close the SSH channel instead of netmiko's disconnect(): that sends 'exit'/'logout' sequences (not on
+        # the allow-list) and waits for their prompts, which costs seconds on some platforms.
         try:
-            conn.disconnect()
-        except Exception:  # the session may already be gone; nothing to clean up then
+            conn.paramiko_cleanup()
+        except (OSError, EOFError, SSHException):  # the session may already be gone
             pass
     return outputs

@@ -17,7 +17,9 @@ def _why(ev: SwitchDevice) -> str:
     """The collection problems, for an unknown's detail (empty when there were none)."""
     if not ev.collection_errors:
         return ""
-    return " Reason: " + "; ".join(ev.collection_errors[:2]) + "."
+    # Most switch facts come from the configuration, so its problems are named first.
+    errors = sorted(ev.collection_errors, key=lambda e: "config" not in e)
+    return " Reason: " + "; ".join(errors[:3]) + "."
 
 
 def _flag(
