@@ -60,7 +60,7 @@ def looks_like_capture(head: bytes) -> bool:
 @dataclass
 class _Bss:
     bssid: str
-    signature: tuple[tuple[int, bytes], ...] = ()
+    signature: tuple[object, ...] = ()
     elements: Elements | None = None
     security: Security | None = None
     privacy: bool = False
@@ -132,7 +132,7 @@ class BeaconAnalyzer:
             if bss is None:
                 bss = _Bss(bssid=":".join(f"{b:02x}" for b in key))
                 self._bss[key] = bss
-            bss.signature = signature  # type: ignore[assignment]
+            bss.signature = signature
             bss.elements = elements
             bss.privacy = privacy
             bss.security = self._classify(elements, privacy)

@@ -77,7 +77,9 @@ class WifiProbe:
             Observation(kind=scan.kind, target=scan.location or "survey", evidence=scan)
             for scan in aggregate(samples, self.wifi.locations)
         ]
-        whole_site = site_scan(samples)
+        # The survey's networks feed the security checks only when nothing better is configured: a capture
+        # or live scan reads PMF and generation, which an nmcli-based survey cannot.
+        whole_site = site_scan(samples) if not self.wifi.captures and self.wifi.live is None else None
         if whole_site is not None:
             observations.append(Observation(kind=whole_site.kind, target="survey (all locations)", evidence=whole_site))
         return observations

@@ -127,3 +127,12 @@ def test_config_normalises_macs(tmp_path: Path) -> None:
     assert config.wifi.known_bssids == ["0a:5c:01:00:00:01"]
     assert config.site_profile().wifi.known_ouis == ["0a:5c:01"]
     assert config.wifi.survey_path(tmp_path) == tmp_path / "wifi-survey.jsonl"
+
+
+def test_survey_feeds_security_checks_only_without_captures(lab: dict[str, Any]) -> None:
+    wifi = {k: v for k, v in lab["wifi"].items() if k not in ("captures", "guest_isolation")}
+    config = Config.model_validate(_merge(BASE_CONFIG, {"wifi": wifi}))
+    records, _runs = asyncio.run(run_probes([WifiProbe(config)], timeout_s=30, concurrency=2))
+    site_wide = [r for r in records if r.kind == "wifi.scan"]
+    assert [r.target for r in site_wide] == ["survey (all locations)"]
+    assert site_wide[0].data is not None and site_wide[0].data["source"] == "survey"
