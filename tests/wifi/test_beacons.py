@@ -294,3 +294,15 @@ def test_big_endian_and_nanosecond_pcap(tmp_path: Path) -> None:
 def test_dot11_elt_microsoft_wpa_default_is_wpa_enterprise(tmp_path: Path) -> None:
     network = one(tmp_path, Dot11EltMicrosoftWPA())
     assert network.security == "wpa-enterprise" and network.legacy_crypto is True
+
+
+def test_ppi_link_type_with_80211_common(tmp_path: Path) -> None:
+    body = raw(beacon("02:00:00:00:00:01", b"kismet", 11, None, [rsn([2]), ht()], radiotap=False))
+    common = struct.pack("<QHHHHBBbb", 0, 0, 2, 2462, 0x0080, 0, 0, -58, -95)
+    field = struct.pack("<HH", 2, len(common)) + common
+    header = struct.pack("<BBHI", 0, 0, 8 + len(field), 105) + field
+    path = tmp_path / "ppi.pcap"
+    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 192)
+                     + struct.pack("<IIII", 0, 0, len(header + body), len(header + body)) + header + body)
+    (network,) = analyze_capture(path).networks
+    assert (network.ssid, network.signal_dbm, network.frequency_mhz, network.channel) == ("kismet", -58, 2462, 11)

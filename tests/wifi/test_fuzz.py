@@ -64,7 +64,7 @@ def test_split_and_decode_raise_only_malformed(data: bytes) -> None:
 
 
 @FUZZ
-@given(st.binary(max_size=400), st.sampled_from([105, 127]))
+@given(st.binary(max_size=400), st.sampled_from([105, 127, 192]))
 def test_whole_random_frames_never_raise(frame: bytes, linktype: int) -> None:
     analyzer = BeaconAnalyzer()
     analyzer.add_frame(linktype, frame)
