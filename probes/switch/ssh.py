@@ -41,6 +41,10 @@ def collect(
     from paramiko.ssh_exception import SSHException
 
     checked = [guard(allow_list_platform(platform), c) for c in commands]  # refuse before connecting
+    # netmiko logs every byte read from the device at DEBUG, and device output holds secrets: never below INFO.
+    netmiko_log = logging.getLogger("netmiko")
+    if netmiko_log.getEffectiveLevel() < logging.INFO:
+        netmiko_log.setLevel(logging.INFO)
     where = f"{host}:{port}"
     try:
         conn = ConnectHandler(

@@ -23,7 +23,7 @@ def _closed_port() -> int:
 
 
 def lab_config(fragment: dict[str, Any], tmp: Path) -> Config:
-    """The lab's switches plus two devices that cannot be reached: a closed SSH port, an SNMP agent that stays silent."""
+    """The lab's switches plus two unreachable devices: a closed SSH port, an SNMP agent that stays silent."""
     secret = tmp / "wrong-community"
     secret.write_text("not-the-community", encoding="utf-8")
     devices = [
