@@ -302,12 +302,16 @@ def facts_from_walk(walk: Mapping[Oid, Any]) -> Facts:
     if isinstance(obj_id, tuple) and len(obj_id) > 6 and obj_id[:6] == (1, 3, 6, 1, 4, 1):
         f["vendor"] = _ENTERPRISES.get(obj_id[6])
     f["firmware_version"] = firmware_from_descr(descr)
+    hp_model = re.match(r"^(?:HP |Hewlett-Packard )?(.*?(?:Switch|Swch)[^,]*), revision", descr or "")
+    if hp_model:  # AOS-S names its product in sysDescr before ", revision"
+        f["model"] = hp_model.group(1).strip()
 
     classes = _column(walk, ENT_CLASS)
     chassis = sorted(idx for idx, c in classes.items() if c == 3)
     if chassis:
         first = chassis[0]
-        f["model"] = _text(_column(walk, ENT_MODEL).get(first)) or _text(_column(walk, ENT_DESCR).get(first))
+        f["model"] = (_text(_column(walk, ENT_MODEL).get(first)) or _text(_column(walk, ENT_DESCR).get(first))
+                      or f.get("model"))
         f["serial"] = _text(_column(walk, ENT_SERIAL).get(first))
         software = _text(_column(walk, ENT_SOFTWARE).get(first))
         if software and not f["firmware_version"]:
