@@ -19,9 +19,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.report.model import SCHEMA_VERSION, Report
+from agent.report.model import SCHEMA_VERSION
 from agent.signing import PAYLOAD_TYPE, EnvelopeError, parse_envelope, public_key_from_raw, verify_signature
 from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, utcnow
+from collector.schema import IngestReport
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a full school report is ~100-300 KB; base64 adds a third
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
@@ -134,9 +135,9 @@ def _duplicate(existing: StoredReport, payload_sha256: str) -> IngestOutcome:
     return reject(409, "duplicate_report", detail, report_id=existing.report_id, identical=identical)
 
 
-def _parse_report(payload: bytes) -> Report | IngestOutcome:
+def _parse_report(payload: bytes) -> IngestReport | IngestOutcome:
     try:
-        report = Report.model_validate_json(payload)
+        report = IngestReport.model_validate_json(payload)
     except ValidationError as exc:
         version = _schema_version_of(payload)
         if version is not None and version != SCHEMA_VERSION:
@@ -162,7 +163,7 @@ def _schema_version_of(payload: bytes) -> Any:
 
 
 def _store(
-    session: Session, report: Report, site: Site, keyid: str, body: bytes, payload_sha256: str, now: datetime
+    session: Session, report: IngestReport, site: Site, keyid: str, body: bytes, payload_sha256: str, now: datetime
 ) -> None:
     report_id = str(report.report_id)
     # Core inserts (no ORM unit of work): this is the hot path of a national collector.

@@ -230,3 +230,22 @@ def test_enrolment_token_is_one_time_and_expires(running, tmp_path) -> None:
     engine.dispose()
     with pytest.raises(UsageError, match="expired"):
         enrolled_keys(running.url, token, tmp_path / "third")
+
+
+def test_newer_agent_fields_are_accepted_and_kept(running) -> None:
+    """The contract lets agents add fields without a version bump: the collector must take them."""
+    payload = json.loads(report_bytes("URN-A1"))
+    payload["new_top_level_field"] = {"from": "a newer agent"}
+    payload["results"][0]["confidence"] = 0.9
+    body = json.dumps(payload).encode()
+    response = post(running.url, signed(running.keys_a, body))
+    assert response.status_code == 201, response.text
+    assert stored_count(running.db_url, payload["report_id"]) == 1
+
+
+def test_timestamps_without_time_zone_are_refused(running) -> None:
+    payload = json.loads(report_bytes("URN-A1"))
+    payload["finished_at"] = "2026-01-01T10:00:00"
+    response = post(running.url, signed(running.keys_a, json.dumps(payload).encode()))
+    assert_refused(response, 422, "invalid_report")
+    assert "finished_at" in response.json()["detail"]
