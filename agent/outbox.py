@@ -80,7 +80,9 @@ class OutboxItem:
     def reason(self) -> str:
         """Why it is still waiting, in one phrase."""
         if self.attempts == 0:
-            return "not sent yet"
+            return (
+                f"not sent yet ({self.meta['waiting_because']})" if self.meta.get("waiting_because") else "not sent yet"
+            )
         return f"{self.attempts} attempt(s) failed; last: {self.last_error or 'unknown error'}"
 
     def state_dict(self) -> dict[str, Any]:
@@ -158,6 +160,13 @@ class Outbox:
         item.last_error = error
         item.last_attempt_at = _now()
         item.next_attempt_at = next_attempt_at
+        item.meta.pop("waiting_because", None)
+        _, state_path = self._paths(item.report_id)
+        write_atomic(state_path, json.dumps(item.state_dict()).encode())
+
+    def note_waiting(self, item: OutboxItem, reason: str) -> None:
+        """Say why an entry was not tried in this run (attempts unchanged)."""
+        item.meta["waiting_because"] = reason
         _, state_path = self._paths(item.report_id)
         write_atomic(state_path, json.dumps(item.state_dict()).encode())
 

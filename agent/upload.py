@@ -171,7 +171,7 @@ def flush(
                 result.waiting.append(item)
                 if attempt.status_code is None:  # unreachable: the rest would only wait for the same timeouts
                     for later in items[index + 1 :]:
-                        outbox.record_failure(later, f"not tried: {attempt.reason}", item.next_attempt_at)
+                        outbox.note_waiting(later, f"not tried: {attempt.reason}")
                         result.waiting.append(later)
                     break
     return result
