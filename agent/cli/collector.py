@@ -60,9 +60,9 @@ def _session(db: str) -> Iterator[Session]:
         engine = make_engine(db)
         migrate(engine)
     except OperationalError as exc:
-        raise CannotRunError(f"--db {db}: cannot open the database ({exc.orig})") from None
+        raise CannotRunError(f"--db {_redact(db)}: cannot open the database ({exc.orig})") from None
     except Exception as exc:
-        raise UsageError(f"--db {db}: {exc}") from None
+        raise UsageError(f"--db {_redact(db)}: {exc}") from None
     try:
         with session_factory(engine)() as session:
             yield session
