@@ -96,7 +96,7 @@ def test_disabled_probe_has_no_tasks(tmp_path):
 
 
 def test_cli_test_json_and_text(speed_url):
-    args = [*SCHOOLNET, "broadband", "test", "--backend", "http", "--server", speed_url, "--duration", "1.5"]
+    args = [*SCHOOLNET, "broadband", "test", "--backend", "http", "--server", speed_url, "--duration", "1"]
     done = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, timeout=60, cwd="/")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -158,7 +158,7 @@ def test_history_table_in_a_report(tmp_path, speed_url):
     from agent.report.model import ReportAgent
     from standards_map.model import load_map
 
-    cfg = config(tmp_path, server=speed_url)
+    cfg = config(tmp_path, server=speed_url, runs=1)
     from agent.lab.broadband import seed_history
 
     seed_history(tmp_path / "state" / "broadband", datetime.now(UTC).astimezone())
