@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent import __version__
@@ -169,6 +170,29 @@ def create_app(
     )
     app.state.engine = engine
     app.state.sessions = sessions
+
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character in a path or query parameter, which PostgreSQL text cannot hold: the client's fault.
+        return JSONResponse(
+            {"error": "invalid_input", "detail": "a parameter holds a value the database cannot store"},
+            status_code=422,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two requests raced to create the same thing (e.g. one key enrolled twice at once).
+        return JSONResponse({"error": "conflict", "detail": "conflicts with a concurrent request"}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        # 503 tells agents to keep the report in the outbox and retry later.
+        return JSONResponse(
+            {"error": "unavailable", "detail": "the database is unavailable; retry later"},
+            status_code=503,
+            headers={"Retry-After": "60"},
+        )
 
     def viewer(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

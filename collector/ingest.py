@@ -177,11 +177,11 @@ def _store(
             "started_at": report.started_at,
             "finished_at": report.finished_at,
             "schema_version": report.schema_version,
-            "standards_version": report.standards_version,
-            "agent_id": report.agent.id,
-            "agent_version": report.agent.version,
+            "standards_version": _text(report.standards_version),
+            "agent_id": _text(report.agent.id),
+            "agent_version": _text(report.agent.version),
             "payload_sha256": payload_sha256,
-            "summary": dict(report.summary),
+            "summary": {_text(k): v for k, v in report.summary.items()},
             "envelope": body,
         },
     )
@@ -191,12 +191,12 @@ def _store(
             [
                 {
                     "report_id": report_id,
-                    "requirement": r.requirement,
-                    "check": r.check,
+                    "requirement": _text(r.requirement),
+                    "check": _text(r.check),
                     "status": str(r.status),
-                    "detail": r.detail,
-                    "target": r.target,
-                    "evidence_ref": r.evidence_ref,
+                    "detail": _text(r.detail),
+                    "target": _text(r.target),
+                    "evidence_ref": _text(r.evidence_ref),
                 }
                 for r in report.results
             ],
@@ -209,11 +209,17 @@ def _store(
                     "report_id": report_id,
                     "site_pk": site.id,
                     "finished_at": report.finished_at,
-                    "requirement": r.id,
-                    "standard": r.standard,
-                    "title": r.title,
+                    "requirement": _text(r.id),
+                    "standard": _text(r.standard),
+                    "title": _text(r.title),
                     "status": str(r.status),
                 }
                 for r in report.requirements
             ],
         )
+
+
+def _text(value: str | None) -> str | None:
+    """Normalised copies only: PostgreSQL text cannot hold NUL (hidden SSIDs are often NUL-padded). The envelope,
+    stored as bytes, keeps the original exactly."""
+    return value.replace("\x00", "\ufffd") if value is not None and "\x00" in value else value

@@ -249,3 +249,33 @@ def test_timestamps_without_time_zone_are_refused(running) -> None:
     response = post(running.url, signed(running.keys_a, json.dumps(payload).encode()))
     assert_refused(response, 422, "invalid_report")
     assert "finished_at" in response.json()["detail"]
+
+
+def test_nul_characters_never_cause_a_server_error(running) -> None:
+    """PostgreSQL text cannot hold NUL (found by the fuzzer); hidden SSIDs are often NUL-padded."""
+    payload = json.loads(report_bytes("URN-A1"))
+    payload["agent"]["id"] = "agent\x00one"
+    payload["results"][0]["target"] = "\x00\x00\x00"
+    body = json.dumps(payload).encode()
+    response = post(running.url, signed(running.keys_a, body))
+    assert response.status_code == 201, response.text
+    envelope = requests.get(
+        f"{running.url}/api/v1/reports/{payload['report_id']}/envelope",
+        headers={"Authorization": f"Bearer {running.a.viewer_token}"},
+        timeout=10,
+    )
+    assert base64.b64decode(envelope.json()["payload"]) == body, "the envelope keeps the original bytes"
+    headers = {"Authorization": f"Bearer {running.a.viewer_token}"}
+    assert requests.get(running.url + "/api/v1/sites/a%00b", headers=headers, timeout=10).status_code < 500
+    assert (
+        requests.get(
+            running.url + "/api/v1/latest", params={"requirement": "x\x00"}, headers=headers, timeout=10
+        ).status_code
+        < 500
+    )
+    enrol = requests.post(
+        running.url + "/api/v1/enrol",
+        json={"token": "t\x00", "public_key": "A" * 43 + "=", "agent_id": "a\x00"},
+        timeout=10,
+    )
+    assert 400 <= enrol.status_code < 500
