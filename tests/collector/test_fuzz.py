@@ -8,13 +8,16 @@ schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-AGENT_EXAMPLES = 60
+AGENT_EXAMPLES = 40
 READ_EXAMPLES = 15
 
 
-def _fuzz(running, method: str, path: str, examples: int, headers: dict[str, str] | None = None) -> None:
+def _fuzz(
+    running, method: str, path: str, examples: int, headers: dict[str, str] | None = None, *, negative: bool = False
+) -> None:
     schema = schemathesis.openapi.from_url(running.url + "/openapi.json")
-    strategy = schema[path][method].as_strategy()
+    mode = schemathesis.GenerationMode.NEGATIVE if negative else schemathesis.GenerationMode.POSITIVE
+    strategy = schema[path][method].as_strategy(generation_mode=mode)
 
     @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(case=strategy)
@@ -27,9 +30,10 @@ def _fuzz(running, method: str, path: str, examples: int, headers: dict[str, str
     fuzz()
 
 
+@pytest.mark.parametrize("negative", [False, True], ids=["schema-valid", "schema-violating"])
 @pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/enrol"])
-def test_agent_endpoints_never_5xx(running, path) -> None:
-    _fuzz(running, "POST", path, AGENT_EXAMPLES)
+def test_agent_endpoints_never_5xx(running, path, negative) -> None:
+    _fuzz(running, "POST", path, AGENT_EXAMPLES, negative=negative)
 
 
 def test_read_endpoints_never_5xx(running) -> None:
