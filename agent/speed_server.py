@@ -4,8 +4,10 @@ Standard library only at import, so it runs on a bare trust server. Endpoints (r
 or to ``/speed`` when the collector mounts :func:`speed_router`):
 
 - ``GET  /ping``                 -> ``pong`` (tiny, never cached): latency probes.
-- ``GET  /info``                 -> JSON ``{"service": "schoolnet-speed", "version": 1, "limit_mbps": float|null}``;
-  ``limit_mbps`` is the server's own stated limit (its uplink), so a client knows what it cannot measure.
+- ``GET  /info``                 -> JSON ``{"service": "schoolnet-speed", "version": 1, "limit_mbps": float|null,
+  "udp_echo_port": int|null}``; ``limit_mbps`` is the server's own stated limit (its uplink), so a client knows
+  what it cannot measure; ``udp_echo_port`` (stdlib server only, same port number as TCP) echoes datagrams of up
+  to 64 bytes, so clients can measure packet loss (no delay is added to echoes).
 - ``GET  /download?bytes=N``     -> exactly N bytes of incompressible generated data (``Content-Length`` set;
   default 25 MB, at most 4 GiB).
 - ``POST /upload``               -> reads and discards the body; answers JSON ``{"received_bytes": N}``.
@@ -96,6 +98,34 @@ class SpeedServer(ThreadingHTTPServer):
         self.pacer = Pacer(shape_mbps)  # before super().__init__: server_bind() reads it
         self.delay_s = delay_ms / 1000
         super().__init__(address, SpeedHandler)
+        self.udp_echo_port: int | None = None
+        self._udp: socket.socket | None = None
+        self._start_udp_echo()
+
+    def _start_udp_echo(self) -> None:
+        """Echo UDP datagrams on the same port number: packet loss that TCP pings would hide by retransmitting."""
+        host, port = self.server_address[:2]
+        try:
+            udp = socket.socket(self.address_family, socket.SOCK_DGRAM)
+            udp.bind((host, port))
+        except OSError:
+            return  # the port is taken for UDP: clients fall back to HTTP pings
+        self._udp, self.udp_echo_port = udp, port
+        threading.Thread(target=self._echo, args=(udp,), name="udp-echo", daemon=True).start()
+
+    @staticmethod
+    def _echo(udp: socket.socket) -> None:
+        while True:
+            try:
+                data, peer = udp.recvfrom(512)
+                udp.sendto(data[:64], peer)  # never amplify: at most 64 bytes back
+            except OSError:
+                return  # closed by server_close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self._udp is not None:
+            self._udp.close()
 
     def server_bind(self) -> None:
         if self.pacer.bytes_per_s:
@@ -194,7 +224,8 @@ class SpeedHandler(BaseHTTPRequestHandler):
                 return self._small(b"bytes out of range\n", status=400)
             return self._stream(nbytes, "application/octet-stream")
         if path.endswith("/info"):
-            info = {"service": SERVICE, "version": 1, "limit_mbps": self.server.limit_mbps}
+            info = {"service": SERVICE, "version": 1, "limit_mbps": self.server.limit_mbps,
+                    "udp_echo_port": self.server.udp_echo_port}
             return self._small(json.dumps(info).encode(), "application/json")
         match = _RANDOM_JPG.search(path)
         if match:
@@ -283,7 +314,8 @@ def speed_router(limit_mbps: float | None = None) -> Any:
 
     @router.get("/info")
     def info() -> Response:
-        return JSONResponse({"service": SERVICE, "version": 1, "limit_mbps": limit_mbps}, headers=no_store)
+        info = {"service": SERVICE, "version": 1, "limit_mbps": limit_mbps, "udp_echo_port": None}
+        return JSONResponse(info, headers=no_store)
 
     @router.get("/download")
     def download(nbytes: int = Query(DEFAULT_DOWNLOAD_BYTES, alias="bytes", ge=0, le=MAX_DOWNLOAD_BYTES)) -> Response:

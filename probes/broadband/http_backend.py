@@ -21,6 +21,7 @@ import fcntl
 import json
 import socket
 import ssl
+import struct
 import termios
 import threading
 import time
@@ -205,6 +206,61 @@ class _Pinger:
             self.conn = None
 
 
+class _UdpPinger:
+    """Round trips of numbered datagrams to the server's UDP echo; a datagram not echoed in time is lost."""
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+        self.sock = socket.socket(family, kind, proto)
+        self.sock.connect(address)
+        self.timeout_s = timeout_s
+        self.seq = 0
+        self.sent = 0
+        self.lost = 0
+
+    def once(self) -> float | None:
+        self.seq += 1
+        self.sent += 1
+        started = time.perf_counter()
+        deadline = started + self.timeout_s
+        try:
+            self.sock.send(struct.pack("!Q", self.seq) + b"schoolnet-ping")
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                self.sock.settimeout(remaining)
+                data = self.sock.recv(64)
+                if len(data) >= 8 and struct.unpack("!Q", data[:8])[0] == self.seq:  # late echoes are skipped
+                    return (time.perf_counter() - started) * 1000
+        except OSError:  # timeout, or ICMP port unreachable reported as ConnectionRefused
+            pass
+        self.lost += 1
+        return None
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _choose_pinger(endpoint: Endpoint, info: dict[str, object], timeout_s: float) -> tuple[_Pinger | _UdpPinger, str]:
+    """UDP echo when the server offers it and it answers (true loss); else HTTP pings on a keep-alive connection."""
+    port = info.get("udp_echo_port")
+    if isinstance(port, int) and port > 0:
+        try:
+            udp = _UdpPinger(endpoint.host, port, timeout_s)
+        except OSError:
+            udp = None
+        if udp is not None:
+            udp.timeout_s = min(timeout_s, 0.5)  # deciding whether UDP passes at all: do not wait long
+            if any(udp.once() is not None for _ in range(3)):
+                udp.timeout_s = timeout_s
+                udp.sent = udp.lost = 0
+                return udp, "latency, jitter and loss from UDP echo"
+            udp.close()
+            return _Pinger(endpoint, timeout_s), "UDP echo did not answer (filtered?): latency and loss from HTTP pings"
+    return _Pinger(endpoint, timeout_s), "latency and loss from HTTP pings (TCP hides most loss)"
+
+
 @dataclass
 class DirectionResult:
     mbps: float
@@ -248,9 +304,10 @@ class HttpBackend:
         limit = info.get("limit_mbps")
         result.server_limit_mbps = float(limit) if isinstance(limit, int | float) else None
 
-        pinger = _Pinger(self.endpoint, min(s.timeout_s, 2.0))
+        pinger, how = _choose_pinger(self.endpoint, info, min(s.timeout_s, 1.0))
+        result.notes.append(how)
         try:
-            pinger.once()  # opens the connection; its handshake is not a latency sample
+            pinger.once()  # opens the connection (HTTP) or wakes the path; not a latency sample
             pinger.sent = pinger.lost = 0
             idle: list[float] = []
             for _ in range(s.ping_count):
@@ -276,7 +333,7 @@ class HttpBackend:
 
     # -- one direction ---------------------------------------------------------------------------
     def _direction(
-        self, worker: Callable[[Connection, list[int], int, threading.Event], None], pinger: _Pinger
+        self, worker: Callable[[Connection, list[int], int, threading.Event], None], pinger: _Pinger | _UdpPinger
     ) -> DirectionResult:
         s = self.settings
         counters = [0] * s.streams

@@ -124,8 +124,9 @@ def measure_speed(
     link = local_link(host, bb.interface) if host else local_link("0.0.0.0", bb.interface)
     limits = [r.server_limit_mbps for r in results if r.server_limit_mbps is not None]
     notes = [f"run {i + 1}: {run.error}" for i, run in enumerate(speed_runs) if run.error]
-    if link.note:
-        notes.append(link.note)
+    for note in [n for r in results for n in r.notes] + ([link.note] if link.note else []):
+        if note not in notes:
+            notes.append(note)
     download = median([r.download_mbps for r in results])
     upload = median([r.upload_mbps for r in results])
     loaded = median([r.latency_loaded_ms for r in results])

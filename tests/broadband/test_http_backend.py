@@ -33,6 +33,7 @@ def test_measures_both_directions_and_latency(speed_server_factory):
     assert result.latency_loaded_download_ms is not None and result.latency_loaded_upload_ms is not None
     assert result.latency_loaded_ms == max(result.latency_loaded_download_ms, result.latency_loaded_upload_ms)
     assert result.jitter_ms is not None and result.loss_percent == 0.0
+    assert "UDP echo" in result.notes[0]  # the stdlib server offers a UDP echo for true loss
     assert result.server_limit_mbps == 2500.0
     assert result.dns_resolution_ms is None  # an address literal: nothing to resolve
     assert result.streams == 2
@@ -168,3 +169,82 @@ def test_endpoint_parsing():
 def test_jitter():
     assert jitter_ms([10.0, 12.0, 11.0]) == pytest.approx(1.5)
     assert jitter_ms([10.0]) is None
+
+
+def _info_handler(udp_port: int) -> type[BaseHTTPRequestHandler]:
+    """A speed-server stand-in whose /info advertises ``udp_port``; downloads and uploads are small and honest."""
+    import json
+
+    class Handler(_AbortingDownload):
+        def do_GET(self) -> None:
+            if self.path == "/info":
+                body = json.dumps({"service": "t", "udp_echo_port": udp_port}).encode()
+            elif self.path.startswith("/download"):
+                size = 1 << 30
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                try:
+                    for _ in range(size >> 20):
+                        self.wfile.write(b"\0" * (1 << 20))
+                except OSError:
+                    pass
+                return
+            else:
+                body = b"pong\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            try:
+                while length > 0:
+                    chunk = self.rfile.read1(min(length, 1 << 20))
+                    if not chunk:
+                        return
+                    length -= len(chunk)
+            except OSError:
+                return
+
+    return Handler
+
+
+def test_udp_filtered_falls_back_to_http_pings(handler_server):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        silent_port = sock.getsockname()[1]  # bound, never answers: like a firewall dropping UDP
+        with handler_server(_info_handler(silent_port)) as url:
+            result = measure(HttpSettings(url=url, **QUICK))
+    assert "HTTP pings" in result.notes[0] and result.latency_idle_ms is not None
+
+
+def test_udp_loss_is_counted(handler_server):
+    import socket
+    import threading
+
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+
+    def drop_every_other() -> None:
+        count = 0
+        while True:
+            try:
+                data, peer = echo.recvfrom(512)
+            except OSError:
+                return
+            count += 1
+            if count <= 4 or count % 2:  # answer the probe check and the warm-up ping, then lose half
+                echo.sendto(data, peer)
+
+    thread = threading.Thread(target=drop_every_other, daemon=True)
+    thread.start()
+    try:
+        with handler_server(_info_handler(echo.getsockname()[1])) as url:
+            result = measure(HttpSettings(url=url, **{**QUICK, "ping_count": 6}))
+    finally:
+        echo.close()
+    assert result.loss_percent is not None and 25 <= result.loss_percent <= 75
