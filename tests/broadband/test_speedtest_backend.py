@@ -123,3 +123,61 @@ def test_config_url_unreachable_without_fallback(dead_url):
 def test_server_that_is_neither_id_nor_url(speed_url):
     with pytest.raises(MeasurementError, match="neither an Ookla server id"):
         measure(SpeedtestSettings(server="not-a-server", config_url=f"{speed_url}/speedtest-config.php"))
+
+
+@pytest.fixture
+def ookla_stand_in(monkeypatch, tcp_port):
+    """The speed server, also answering speedtest.net's config and server list as the http proxy speedtest-cli
+    honours (``http_proxy``), so "server by id" and "nearest" run offline: nothing leaves loopback."""
+    import threading
+    from urllib.parse import urlsplit
+
+    from agent.speed_server import SpeedHandler, make_server
+
+    server = make_server("127.0.0.1", 0)
+    port = server.server_address[1]
+    servers_xml = (
+        '<?xml version="1.0"?><settings><servers>'
+        f'<server url="http://127.0.0.1:{port}/speedtest/upload.php" lat="0.1" lon="0.1" name="Loopback"'
+        f' country="ZZ" cc="ZZ" sponsor="Lab ISP" id="4242" host="127.0.0.1:{port}"/>'
+        f'<server url="http://127.0.0.1:{tcp_port}/speedtest/upload.php" lat="10" lon="10" name="Nowhere"'
+        f' country="ZZ" cc="ZZ" sponsor="Dead ISP" id="999" host="127.0.0.1:{tcp_port}"/>'
+        "</servers></settings>"
+    ).encode()
+
+    class OoklaHandler(SpeedHandler):
+        def do_GET(self) -> None:
+            if urlsplit(self.path).path.endswith("speedtest-servers-static.php"):
+                return self._small(servers_xml, "text/xml")
+            return super().do_GET()
+
+    server.RequestHandlerClass = OoklaHandler
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+CONFIG_VIA_PROXY = "http://www.speedtest.net/speedtest-config.php"
+
+
+def test_server_by_id(ookla_stand_in):
+    result = measure(SpeedtestSettings(server="4242", config_url=CONFIG_VIA_PROXY, streams=2, duration_s=1.0))
+    assert result.server.startswith("Lab ISP (Loopback) 127.0.0.1")
+    assert result.download_mbps and result.upload_mbps
+
+
+def test_nearest_server_skips_the_dead_one(ookla_stand_in):
+    result = measure(SpeedtestSettings(server=None, config_url=CONFIG_VIA_PROXY, streams=2, duration_s=1.0,
+                                       timeout_s=2))
+    assert result.server.startswith("Lab ISP")
+
+
+def test_unknown_server_id(ookla_stand_in):
+    with pytest.raises(MeasurementError, match="speedtest"):
+        measure(SpeedtestSettings(server="31337", config_url=CONFIG_VIA_PROXY, duration_s=1.0))
