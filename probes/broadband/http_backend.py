@@ -95,7 +95,11 @@ class Connection:
             raise ServerUnreachable(f"cannot reach the speed server at {endpoint.display}: {reason}") from None
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if endpoint.scheme == "https":
-            raw = ssl.create_default_context().wrap_socket(raw, server_hostname=endpoint.host)
+            try:
+                raw = ssl.create_default_context().wrap_socket(raw, server_hostname=endpoint.host)
+            except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+                raw.close()
+                raise ServerUnreachable(f"TLS with the speed server at {endpoint.display} failed: {exc}") from None
         self.sock: socket.socket = raw
         self.pending = b""
 

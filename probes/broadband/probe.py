@@ -8,7 +8,6 @@ orchestrator records "unknown" with that reason. Probes collect; the checks judg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -29,12 +28,6 @@ class Backend(Protocol):
     name: str
 
     def measure(self) -> RunResult: ...
-
-
-@dataclass(frozen=True)
-class Choice:
-    backend: str
-    server: str | None
 
 
 def make_backend(bb: BroadbandConfig, backend: str | None = None, server: str | None = None) -> Backend:

@@ -248,3 +248,9 @@ def test_udp_loss_is_counted(handler_server):
     finally:
         echo.close()
     assert result.loss_percent is not None and 25 <= result.loss_percent <= 75
+
+
+def test_tls_failure_is_a_reason(speed_url):
+    # A plain-HTTP server spoken to with https: the handshake fails, and the reason says so.
+    with pytest.raises(ServerUnreachable, match="TLS with the speed server"):
+        measure(HttpSettings(url=speed_url.replace("http://", "https://"), **QUICK))
