@@ -8,7 +8,6 @@ walk, or a recorded ``.snmprec`` file through :func:`parse_snmprec`) into switch
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,7 +29,8 @@ SYS_OBJECT_ID = _o("1.3.6.1.2.1.1.2.0")  # sysObjectID.0
 SYS_NAME = _o("1.3.6.1.2.1.1.5.0")  # sysName.0
 STP_PROTOCOL = _o("1.3.6.1.2.1.17.2.1.0")  # BRIDGE-MIB::dot1dStpProtocolSpecification.0
 STP_VERSION = _o("1.3.6.1.2.1.17.2.16.0")  # RSTP-MIB::dot1dStpVersion.0
-SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, STP_PROTOCOL, STP_VERSION)
+IF_NUMBER = _o("1.3.6.1.2.1.2.1.0")  # IF-MIB::ifNumber.0, sizes the bulk requests
+SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, STP_PROTOCOL, STP_VERSION, IF_NUMBER)
 
 # Table columns walked (each a subtree).
 IF_DESCR = _o("1.3.6.1.2.1.2.2.1.2")
@@ -85,6 +85,13 @@ _ENTERPRISES = {9: "Cisco", 11: "HPE Aruba (ProCurve)", 47196: "HPE Aruba Networ
 _ETHERNET_TYPES = {6, 62, 69, 117}  # ethernetCsmacd, fastEther, fastEtherFX, gigabitEthernet
 # lldpRemSysCapEnabled BITS, bit 0 = most significant bit of the first octet.
 _LLDP_CAP_BITS = ("other", "repeater", "bridge", "wlan-ap", "router", "telephone", "docsis", "station")
+
+
+# A GETBULK response holds about this many values at most (a 48-port switch's port columns in one request),
+# and carries at most this many columns; both keep responses well under a UDP datagram (~40 bytes a value).
+_VARBIND_BUDGET = 1000
+_MAX_COLUMNS_PER_REQUEST = 40
+_FIRST_ROUND_ROWS = 8
 
 
 class SnmpError(RuntimeError):
@@ -179,33 +186,67 @@ class SnmpSession:
             converted = _value(value)
             if converted is not None:
                 walk[tuple(name)] = converted
-        results = await asyncio.gather(
-            *(self._walk_column(auth_data, target, context, col, max_repetitions, host, port) for col in columns)
-        )
-        for rows in results:
-            walk.update(rows)
+        if_number = walk.get(IF_NUMBER)
+        expected_rows = if_number if isinstance(if_number, int) and 0 < if_number < 10000 else None
+        walk.update(await self._walk_columns(auth_data, target, context, tuple(columns), max_repetitions,
+                                             f"{host}:{port}", expected_rows))
         return walk
 
-    async def _walk_column(self, auth_data: Any, target: Any, context: Any, column: Oid, max_repetitions: int,
-                           host: str, port: int) -> Walk:
-        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, bulk_walk_cmd
+    async def _walk_columns(self, auth_data: Any, target: Any, context: Any, columns: tuple[Oid, ...],
+                            max_repetitions: int, where: str, expected_rows: int | None = None) -> Walk:
+        """Walk many columns together: each GETBULK carries every unfinished column (like a table walk), so a
+        switch takes a few round trips instead of one walk per column.
+
+        The first round asks for a few rows of every column (most tables of a switch are short: chassis,
+        power supplies, LLDP neighbours, VLANs). The columns still going are per-port tables, so the next
+        round asks for just past ``expected_rows`` (ifNumber) rows of each: the agent then does not serve,
+        and we do not decode, long runs of values beyond the end of each column."""
+        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, bulk_cmd
 
         rows: Walk = {}
-        async for err_ind, err_stat, _idx, var_binds in bulk_walk_cmd(
-            self.engine, auth_data, target, context, 0, max_repetitions,
-            ObjectType(ObjectIdentity(".".join(map(str, column)))), lexicographicMode=False, lookupMib=False,
-        ):
-            if err_ind:
-                raise SnmpError(f"SNMP {host}:{port} stopped answering during a walk: {err_ind}")
-            if err_stat:
-                break  # e.g. noSuchName from a v1-style agent: the column is simply absent
-            for name, value in var_binds:
-                oid = tuple(name)
-                if oid[: len(column)] != column:
+        cursors: dict[Oid, Oid] = {col: col for col in columns}
+        seen: dict[Oid, int] = dict.fromkeys(columns, 0)
+        first_round = True
+        while cursors:
+            active = list(cursors.items())
+            for start in range(0, len(active), _MAX_COLUMNS_PER_REQUEST):
+                chunk = active[start:start + _MAX_COLUMNS_PER_REQUEST]
+                if first_round:
+                    wanted = _FIRST_ROUND_ROWS
+                elif expected_rows is not None:
+                    wanted = max(expected_rows + 1 - seen[col] for col, _cursor in chunk)
+                else:
+                    wanted = max_repetitions
+                reps = max(1, min(wanted, _VARBIND_BUDGET // len(chunk)))
+                err_ind, err_stat, _idx, var_binds = await bulk_cmd(
+                    self.engine, auth_data, target, context, 0, reps,
+                    *(ObjectType(ObjectIdentity(".".join(map(str, cursor)))) for _col, cursor in chunk),
+                    lookupMib=False,
+                )
+                if err_ind:
+                    raise SnmpError(f"SNMP {where} stopped answering during a walk: {err_ind}")
+                width = len(chunk)
+                if err_stat or not var_binds:
+                    for col, _cursor in chunk:  # e.g. noSuchName from a v1-style agent: these columns are absent
+                        cursors.pop(col, None)
                     continue
-                converted = _value(value)
-                if converted is not None:
-                    rows[oid] = converted
+                for k, (col, _cursor) in enumerate(chunk):
+                    finished, moved = False, False
+                    for rep in range(len(var_binds) // width):
+                        name, value = var_binds[rep * width + k]
+                        oid = tuple(name)
+                        if oid[: len(col)] != col or type(value).__name__ == "EndOfMibView":
+                            finished = True
+                            break
+                        converted = _value(value)
+                        if converted is not None:
+                            rows[oid] = converted
+                        cursors[col] = oid
+                        seen[col] += 1
+                        moved = True
+                    if finished or not moved:
+                        cursors.pop(col, None)
+            first_round = False
         return rows
 
     async def ups_status(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 2.0) -> str:
