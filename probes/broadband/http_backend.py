@@ -344,8 +344,13 @@ class HttpBackend:
         stop = threading.Event()
         errors: list[BaseException] = []
         conns: list[Connection] = []
-        for _ in range(s.streams):
-            conns.append(Connection(self.endpoint, s.timeout_s))
+        try:
+            for _ in range(s.streams):
+                conns.append(Connection(self.endpoint, s.timeout_s))
+        except MeasurementError:
+            for conn in conns:
+                conn.close()
+            raise
 
         def run(index: int) -> None:
             try:

@@ -64,8 +64,8 @@ def broadband_upload_meets_minimum(
 def broadband_latency_under_load(ev: BroadbandSpeed, *, max_increase_ms: float = 100.0) -> Outcome:
     """Warn when latency rises by more than the bound while the line is saturated (bufferbloat)."""
     if ev.latency_idle_ms is None or ev.latency_loaded_ms is None:
-        hint = " (the speedtest backend measures no latency under load; use the http backend)" if (
-            ev.backend == "speedtest") else ""
+        hint = f" (the {ev.backend} backend measures no idle and loaded latency pair; use the http backend)" if (
+            ev.backend in ("speedtest", "iperf3")) else ""
         return unknown(f"Latency was not measured both idle and under load{hint}.")
     increase = max(0.0, ev.latency_loaded_ms - ev.latency_idle_ms)
     measured = f"+{increase:.0f} ms under load ({ev.latency_idle_ms:.0f} ms idle)"
