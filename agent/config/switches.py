@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from agent.config.secrets import SecretRef
 from agent.config.sections import Strict
@@ -61,6 +61,15 @@ class SwitchTarget(Strict):
     snmp: SnmpSettings | None = None
     ups: str | None = Field(default=None, description="name of the [[switches.ups]] entry feeding this switch")
 
+    @field_validator("platform")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        from probes.switch.platforms import supported_platforms
+
+        if value not in supported_platforms():
+            raise ValueError(f"unsupported platform {value!r}; supported: {', '.join(supported_platforms())}")
+        return value
+
     @model_validator(mode="after")
     def _some_way_in(self) -> SwitchTarget:
         if (self.username is None) != (self.password is None):
@@ -79,6 +88,10 @@ class SwitchesConfig(Strict):
 
     @model_validator(mode="after")
     def _ups_names_exist(self) -> SwitchesConfig:
+        names = [d.name for d in self.devices]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"switch names must be unique; repeated: {', '.join(repeated)}")
         known = {u.name for u in self.ups}
         for device in self.devices:
             if device.ups is not None and device.ups not in known:

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 GARBAGE = REPO / "tests" / "fixtures" / "switch" / "cisco_ios" / "garbage"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def switch_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every platform, plus the faulty devices; yields (lab, config fragment). Stopped by PID afterwards."""
     pytest.importorskip("fakenos")

@@ -59,6 +59,11 @@ snmp = { version = "v2c", community = { env = "UPS_COMMUNITY" } }
          "community"),
         ('[[switches.devices]]\nname="a"\nhost="h"\nplatform="cisco_ios"\nusername="u"\npassword={env="P"}\n'
          'ups="nope"\n', "ups 'nope'"),
+        ('[[switches.devices]]\nname="a"\nhost="h"\nplatform="nokia_sros"\nusername="u"\npassword={env="P"}\n',
+         "unsupported platform 'nokia_sros'"),
+        ('[[switches.devices]]\nname="a"\nhost="h"\nplatform="cisco_ios"\nusername="u"\npassword={env="P"}\n'
+         '[[switches.devices]]\nname="a"\nhost="h2"\nplatform="cisco_ios"\nusername="u"\npassword={env="P"}\n',
+         "repeated: a"),
     ],
 )
 def test_bad_sections_name_the_key(tmp_path, body, message):
