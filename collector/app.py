@@ -8,10 +8,11 @@ import base64
 import binascii
 import importlib
 import logging
+import os
 from datetime import datetime
 from typing import Annotated, Any
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -162,6 +163,9 @@ def create_app(
         migrate(engine)
     sessions = session_factory(engine)
     write_guard = WriteGuard(engine)
+    # Ingest is CPU-bound under the GIL: a few threads keep the database busy; forty would only thrash.
+    ingest_thread_count = int(os.environ.get("SCHOOLNET_COLLECTOR_INGEST_THREADS", "4"))
+    limiters: list[CapacityLimiter] = []  # made on first use: it needs the running event loop
     ingest_settings = settings or IngestSettings()
     app = FastAPI(
         title="schoolnet collector",
@@ -238,7 +242,11 @@ def create_app(
                     {"error": "too_large", "detail": f"body exceeds {ingest_settings.max_body_bytes} bytes"},
                     status_code=413,
                 )
-        outcome = await to_thread.run_sync(ingest, sessions, bytes(body), ingest_settings, None, write_guard)
+        if not limiters:
+            limiters.append(CapacityLimiter(ingest_thread_count))
+        outcome = await to_thread.run_sync(
+            ingest, sessions, bytes(body), ingest_settings, None, write_guard, limiter=limiters[0]
+        )
         if outcome.status_code >= 400:
             log.info("rejected upload: %s %s", outcome.code, outcome.detail)
         return JSONResponse(outcome.body(), status_code=outcome.status_code)

@@ -49,13 +49,35 @@ class Figures:
     latencies_s: list[float]
     errors: int
     body_kb: float
+    server_cpu_s: float = 0.0  # the server's process group, plus PostgreSQL's backends when used
 
     def row(self) -> str:
         lat = sorted(self.latencies_s)
         p50 = statistics.median(lat) * 1000
         p95 = lat[max(0, int(len(lat) * 0.95) - 1)] * 1000
-        return (f"{self.name:<34} {self.reports:>7} {self.reports / self.seconds:>10.0f} {p50:>9.1f} {p95:>9.1f}"
-                f" {self.errors:>7} {self.body_kb:>8.0f}")
+        cpu_ms = self.server_cpu_s / self.reports * 1000
+        capacity = 2 / (self.server_cpu_s / self.reports) if self.server_cpu_s else float("nan")
+        return (
+            f"{self.name:<34} {self.reports:>7} {self.reports / self.seconds:>10.0f} {p50:>9.1f} {p95:>9.1f}"
+            f" {self.errors:>7} {self.body_kb:>8.0f} {cpu_ms:>9.2f} {capacity:>10.0f}"
+        )
+
+
+def _cpu_seconds(session_id: int | None, names: tuple[str, ...] = ()) -> float:
+    """utime+stime of every process in a session (the server and its workers) or with one of ``names``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # fields[3] is the session id; utime/stime are fields 14/15 of the full line (11/12 here)
+        if (session_id is not None and int(fields[3]) == session_id) or comm in names:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def _bodies(server_url: str, db_url: str, workdir: Path, sites: int, reports: int) -> list[bytes]:
@@ -100,16 +122,25 @@ def _fire(url: str, bodies: list[bytes], clients: int, expect: int) -> tuple[flo
     return time.perf_counter() - started, latencies, errors
 
 
-def run_backend(name: str, db_url: str, workdir: Path, *, reports: int, clients: int, sites: int,
-                workers: int) -> Figures:
+def run_backend(
+    name: str, db_url: str, workdir: Path, *, reports: int, clients: int, sites: int, workers: int
+) -> Figures:
     server = CollectorProcess(db_url, workdir / name, workers=workers).start()
     try:
         bodies = _bodies(server.url, db_url, workdir / name, sites, reports + 20)
         warm, bodies = bodies[:20], bodies[20:]
         _fire(server.url + "/api/v1/reports", warm, clients, 201)  # connections, caches, JIT-free warm-up
+        assert server.process is not None
+        names = ("postgres",) if name == "postgresql" else ()
+        app_before, db_before = _cpu_seconds(server.process.pid), _cpu_seconds(None, names)
         seconds, latencies, errors = _fire(server.url + "/api/v1/reports", bodies, clients, 201)
+        app_cpu, db_cpu = _cpu_seconds(server.process.pid) - app_before, _cpu_seconds(None, names) - db_before
+        if names:
+            print(f"  {name}: collector {app_cpu / len(bodies) * 1000:.2f} ms CPU/report, "
+                  f"PostgreSQL server {db_cpu / len(bodies) * 1000:.2f} ms CPU/report", flush=True)
+        cpu = app_cpu + db_cpu
         size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
-        return Figures(f"collector + {name} ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb)
+        return Figures(f"collector + {name} ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb, cpu)
     finally:
         server.stop()
 
@@ -130,9 +161,25 @@ def run_peer(workdir: Path, bodies: list[bytes], *, clients: int, workers: int) 
     (workdir / "peer_sink.py").write_text(PEER_APP)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "peer_sink:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "peer_sink:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         url = f"http://127.0.0.1:{port}/api/v1/reports"
@@ -143,9 +190,11 @@ def run_peer(workdir: Path, bodies: list[bytes], *, clients: int, workers: int) 
             except requests.RequestException:
                 time.sleep(0.05)
         _fire(url, bodies[:20], clients, 201)
+        cpu_before = _cpu_seconds(process.pid)
         seconds, latencies, errors = _fire(url, bodies, clients, 201)
+        cpu = _cpu_seconds(process.pid) - cpu_before
         size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
-        return Figures(f"peer: uvicorn sink ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb)
+        return Figures(f"peer: uvicorn sink ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb, cpu)
     finally:
         os.killpg(process.pid, 15)
         process.wait(10)
@@ -161,13 +210,23 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.reports, args.clients, args.sites = 200, 8, 10
-    print(f"{os.cpu_count()} CPUs; {args.reports} reports per backend from {args.sites} schools, "
-          f"{args.clients} concurrent clients", flush=True)
+    print(
+        f"{os.cpu_count()} CPUs; {args.reports} reports per backend from {args.sites} schools, "
+        f"{args.clients} concurrent clients",
+        flush=True,
+    )
     rows: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="sn-bench-collector-") as tmp:
         work = Path(tmp)
-        sqlite = run_backend("sqlite", f"sqlite:///{work / 'bench.db'}", work, reports=args.reports,
-                             clients=args.clients, sites=args.sites, workers=args.workers)
+        sqlite = run_backend(
+            "sqlite",
+            f"sqlite:///{work / 'bench.db'}",
+            work,
+            reports=args.reports,
+            clients=args.clients,
+            sites=args.sites,
+            workers=args.workers,
+        )
         rows.append(sqlite)
         print(sqlite.row(), flush=True)
         reason = postgres_reachable()
@@ -175,18 +234,34 @@ def main() -> None:
             print(f"PostgreSQL skipped: {reason}")
         else:
             with postgres_schema() as pg_url:
-                pg = run_backend("postgresql", pg_url, work, reports=args.reports, clients=args.clients,
-                                 sites=args.sites, workers=args.workers)
+                pg = run_backend(
+                    "postgresql",
+                    pg_url,
+                    work,
+                    reports=args.reports,
+                    clients=args.clients,
+                    sites=args.sites,
+                    workers=args.workers,
+                )
                 rows.append(pg)
                 print(pg.row(), flush=True)
         sample = [signed(enrolled_keys_stub(), report_bytes("URN-PEER", evidence_records=EVIDENCE_RECORDS))] * 1
         peer = run_peer(work, sample * args.reports, clients=args.clients, workers=args.workers)
         rows.append(peer)
     print()
-    print(f"{'':<34} {'reports':>7} {'reports/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7} {'body KB':>8}")
+    print(
+        f"{'':<34} {'reports':>7} {'reports/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7} {'body KB':>8}"
+        f" {'CPU ms/r':>9} {'2-core r/s':>10}"
+    )
     for row in rows:
         print(row.row())
-    print("\ntarget: >= 300 reports/s on 2 cores (22,000 schools in under 2 minutes)")
+    load = os.getloadavg()
+    print(
+        f"\nCPU ms/r: server CPU per report (uvicorn workers; plus every postgres process for PostgreSQL).\n"
+        f"2-core r/s: 2 CPU-seconds / CPU per report = what 2 dedicated cores sustain, client elsewhere.\n"
+        f"Load average now {load[0]:.1f} (other work on this machine lowers the measured reports/s).\n"
+        "target: >= 300 reports/s on 2 cores (22,000 schools in under 2 minutes)"
+    )
 
 
 def enrolled_keys_stub() -> AgentKeys:
