@@ -79,10 +79,34 @@ class SwitchTarget(Strict):
         return self
 
 
+class Discovery(Strict):
+    """Look for switches the config does not list: an SNMP GET of the system group across these addresses."""
+
+    hosts: list[str] = Field(min_length=1, description="addresses or CIDR blocks, at most 1024 addresses in all")
+    snmp: SnmpSettings
+    concurrency: int = Field(default=64, ge=1, le=256)
+
+    @field_validator("hosts")
+    @classmethod
+    def _small_enough(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        total = 0
+        for entry in value:
+            try:
+                total += ipaddress.ip_network(entry, strict=False).num_addresses
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
+        if total > 1024:
+            raise ValueError(f"{total} addresses to sweep; keep discovery to 1024 or fewer (e.g. a /22)")
+        return value
+
+
 class SwitchesConfig(Strict):
     enabled: bool = True
     devices: list[SwitchTarget] = Field(default_factory=list)
     ups: list[UpsTarget] = Field(default_factory=list)
+    discovery: Discovery | None = None
     connect_timeout_s: float = Field(default=10.0, gt=0, description="SSH connection and login")
     read_timeout_s: float = Field(default=30.0, gt=0, description="longest wait for one command's output")
 

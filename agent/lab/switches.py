@@ -34,6 +34,9 @@ SESSION_COMMANDS = ("terminal length 0", "terminal width 511", "no page", "set c
 LAB_USER = "auditor"
 # Lab communities look like canaries on purpose: the secrets tests prove none reaches a report or log.
 UPS_COMMUNITY = "ups-CANARYcommunity"
+DISCOVERY_COMMUNITY = "discovery-CANARYcommunity"
+UNLISTED_ADDRESS = "127.0.0.9"  # a switch someone plugged in: answers SNMP, is in no config
+DISCOVERY_RANGE = "127.0.0.8/30"
 
 
 def _community(switch: LabSwitch) -> str:
@@ -283,6 +286,16 @@ def snmprec_from_recording(switch: LabSwitch) -> str:
     )
 
 
+def unlisted_switch_snmprec() -> str:
+    """LAB-SW9: an old 8-port switch under a lab bench, on nobody's list."""
+    ports = [{"name": f"Gi0/{i}", "oper_up": i < 3, "speed_mbps": 1000, "vlan": 1} for i in range(1, 9)]
+    return switch_snmprec(
+        sys_descr="Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE12, RELEASE SOFTWARE",
+        sys_object_id="1.3.6.1.4.1.9.1.1208", sys_name="LAB-SW9", model="WS-C2960-8TC-L", serial="FOC1234X0AB",
+        firmware="12.2(55)SE12", ports=ports, psus_ok=[True], full_if_table=False,
+    )
+
+
 def benchmark_snmprec(index: int, ports: int = 48) -> str:
     """A 48-port edge switch with two 10G uplinks, LLDP, PoE and VLANs (for the benchmark)."""
     port_list = [
@@ -342,8 +355,10 @@ class SnmpSimMissing(RuntimeError):
 class SnmpAgent:
     """snmpsim on 127.0.0.1 serving ``{name}.snmprec`` files: v2c by community = name, v3 by context = name."""
 
-    def __init__(self, workdir: Path, walks: dict[str, str], *, v3_auth: str, v3_priv: str) -> None:
+    def __init__(self, workdir: Path, walks: dict[str, str], *, v3_auth: str, v3_priv: str,
+                 extra_addresses: Iterable[str] = ()) -> None:
         self.workdir = workdir
+        self.extra_addresses = list(extra_addresses)  # more loopback addresses answering on the same port
         self.walks = walks
         self.v3_auth = v3_auth
         self.v3_priv = v3_priv
@@ -367,6 +382,7 @@ class SnmpAgent:
             f"--v3-auth-proto={V3_AUTH_PROTO}", f"--v3-priv-key={self.v3_priv}", f"--v3-priv-proto={V3_PRIV_PROTO}",
             f"--data-dir={data}", f"--cache-dir={self.workdir / 'cache'}",
             f"--agent-udpv4-endpoint=127.0.0.1:{self.port}",
+            *(f"--agent-udpv4-endpoint={address}:{self.port}" for address in self.extra_addresses),
             f"--logging-method=file:{self.workdir / 'snmpsim.log'}", "--log-level=error",
         ]
         env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
@@ -464,7 +480,9 @@ class SwitchLab:
             for s in snmp_users:
                 walks[_community(s)] = snmprec_from_recording(s)
             walks[UPS_COMMUNITY] = ups_snmprec()
-            agent = SnmpAgent(workdir / "snmp", walks, v3_auth=v3_auth, v3_priv=v3_priv)
+            walks[DISCOVERY_COMMUNITY] = unlisted_switch_snmprec()
+            agent = SnmpAgent(workdir / "snmp", walks, v3_auth=v3_auth, v3_priv=v3_priv,
+                              extra_addresses=[UNLISTED_ADDRESS])
             try:
                 self.snmp_port = agent.start()
                 self.agent = agent
@@ -501,6 +519,12 @@ class SwitchLab:
                 "snmp": {"version": "v2c", "port": self.snmp_port, "timeout_s": 1.0,
                          "community": self._secret(workdir, "community-ups", UPS_COMMUNITY)},
             }]
+            # The sweep finds LAB-SW9 (also behind an access port of the core, by LLDP) at its own address.
+            fragment["switches"]["discovery"] = {
+                "hosts": [DISCOVERY_RANGE],
+                "snmp": {"version": "v2c", "port": self.snmp_port, "timeout_s": 0.5, "retries": 0,
+                         "community": self._secret(workdir, "community-discovery", DISCOVERY_COMMUNITY)},
+            }
         return fragment
 
     def stop(self) -> None:

@@ -112,7 +112,9 @@ class UnlistedDevice(BaseModel):
     mgmt_ip: str | None = None
     description: str | None = None
     seen_by: str = Field(description="configured switch (or 'discovery') that reported it")
-    via: Literal["lldp", "snmp"] = "lldp"
+    via: Literal["lldp", "snmp", "lldp+snmp"] = Field(
+        default="lldp", description="a configured switch's LLDP table, an SNMP discovery sweep, or both"
+    )
 
 
 class SwitchInventory(Evidence):

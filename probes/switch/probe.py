@@ -222,17 +222,46 @@ class SwitchProbe:
         async def task() -> list[Observation]:
             try:
                 await run.finished().wait()
+                found = await self._discover(run) if self.section.discovery is not None else []
             finally:
                 if run.session is not None:
                     run.session.close()
             return [Observation(kind=SwitchInventory.kind, target="switch inventory",
-                                evidence=inventory(self.section.devices, run.results))]
+                                evidence=inventory(self.section.devices, run.results, found))]
 
         return task
 
 
-def inventory(targets: list[SwitchTarget], results: dict[str, tuple[SwitchDevice | None, str | None]]
-              ) -> SwitchInventory:
+    async def _discover(self, run: _Run) -> list[UnlistedDevice]:
+        """SNMP GET of the system group across the discovery addresses that are not configured switches."""
+        import ipaddress
+
+        discovery = self.section.discovery
+        assert discovery is not None
+        configured = {d.host for d in self.section.devices}
+        hosts: list[str] = []
+        for entry in discovery.hosts:
+            network = ipaddress.ip_network(entry, strict=False)
+            addresses = [network.network_address] if network.num_addresses == 1 else list(network.hosts())
+            hosts.extend(str(a) for a in addresses if str(a) not in configured)
+        auth = snmp_auth(discovery.snmp)
+        limit = asyncio.Semaphore(discovery.concurrency)
+
+        async def ask(host: str) -> UnlistedDevice | None:
+            async with limit:
+                seen = await run.snmp().system(host, discovery.snmp.port, auth, timeout_s=discovery.snmp.timeout_s,
+                                               retries=discovery.snmp.retries)
+            if seen is None or not seen["layer2"]:
+                return None  # silent, or not a switch (a printer or a server answers SNMP too)
+            return UnlistedDevice(name=seen["name"], mgmt_ip=host, description=seen["description"],
+                                  seen_by="discovery", via="snmp")
+
+        answers = await asyncio.gather(*(ask(h) for h in dict.fromkeys(hosts)))
+        return [a for a in answers if a is not None]
+
+
+def inventory(targets: list[SwitchTarget], results: dict[str, tuple[SwitchDevice | None, str | None]],
+              discovered: list[UnlistedDevice] | None = None) -> SwitchInventory:
     """Configured switches with what they reported, plus switches LLDP saw that are not configured."""
     entries: list[InventoryEntry] = []
     known_names: set[str] = set()
@@ -258,6 +287,15 @@ def inventory(targets: list[SwitchTarget], results: dict[str, tuple[SwitchDevice
             key = (seen.system_name or seen.mgmt_ip or "").lower()
             unlisted.setdefault(key, UnlistedDevice(name=seen.system_name, mgmt_ip=seen.mgmt_ip,
                                                     description=seen.description, seen_by=target.name, via="lldp"))
+    for found in discovered or []:
+        if found.name and found.name.lower() in known_names:
+            continue  # a configured switch answering on a second address
+        key = (found.name or found.mgmt_ip or "").lower()
+        earlier = unlisted.get(key)
+        if earlier is None:
+            unlisted[key] = found
+        else:  # LLDP named it and it answered SNMP: keep the address that answered
+            unlisted[key] = earlier.model_copy(update={"via": "lldp+snmp", "mgmt_ip": found.mgmt_ip})
     return SwitchInventory(devices=entries, unlisted=sorted(unlisted.values(), key=lambda u: u.name or ""))
 
 

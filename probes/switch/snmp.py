@@ -27,10 +27,11 @@ def _o(text: str) -> Oid:
 SYS_DESCR = _o("1.3.6.1.2.1.1.1.0")  # SNMPv2-MIB::sysDescr.0
 SYS_OBJECT_ID = _o("1.3.6.1.2.1.1.2.0")  # sysObjectID.0
 SYS_NAME = _o("1.3.6.1.2.1.1.5.0")  # sysName.0
+SYS_SERVICES = _o("1.3.6.1.2.1.1.7.0")  # sysServices.0: bit value 2 = layer 2 (a bridge, i.e. a switch)
 STP_PROTOCOL = _o("1.3.6.1.2.1.17.2.1.0")  # BRIDGE-MIB::dot1dStpProtocolSpecification.0
 STP_VERSION = _o("1.3.6.1.2.1.17.2.16.0")  # RSTP-MIB::dot1dStpVersion.0
 IF_NUMBER = _o("1.3.6.1.2.1.2.1.0")  # IF-MIB::ifNumber.0, sizes the bulk requests
-SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, STP_PROTOCOL, STP_VERSION, IF_NUMBER)
+SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, SYS_SERVICES, STP_PROTOCOL, STP_VERSION, IF_NUMBER)
 
 # Table columns walked (each a subtree).
 IF_DESCR = _o("1.3.6.1.2.1.2.2.1.2")
@@ -248,6 +249,17 @@ class SnmpSession:
                         cursors.pop(col, None)
             first_round = False
         return rows
+
+    async def system(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 1.0, retries: int = 0
+                     ) -> dict[str, Any] | None:
+        """sysName/sysDescr/sysServices of whatever answers at host:port, or None when nothing does."""
+        try:
+            walk = await self.walk_device(host, port, auth, timeout_s=timeout_s, retries=retries, columns=())
+        except SnmpError:
+            return None
+        services = walk.get(SYS_SERVICES)
+        return {"name": _text(walk.get(SYS_NAME)), "description": _text(walk.get(SYS_DESCR)),
+                "layer2": isinstance(services, int) and bool(services & 2)}
 
     async def ups_status(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 2.0) -> str:
         """UPS-MIB upsOutputSource as a word (normal, battery, bypass, none ...)."""

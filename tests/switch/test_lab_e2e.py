@@ -116,7 +116,8 @@ def test_inventory_lists_configured_and_unlisted_switches(scanned):
     core = next(d for d in inventory.devices if d.name == "CORE-SW1")
     assert (core.vendor, core.model, core.serial) == ("Cisco", "C9300-24UX", "FOC2345X1AB")
     assert [u.name for u in inventory.unlisted] == ["LAB-SW9"]  # behind an access port of the core
-    assert inventory.unlisted[0].seen_by == "CORE-SW1"
+    rogue = inventory.unlisted[0]
+    assert (rogue.seen_by, rogue.via, rogue.mgmt_ip) == ("CORE-SW1", "lldp+snmp", "127.0.0.9")  # and it answered
 
 
 def test_lab_stop_leaves_no_process(tmp_path):
@@ -129,3 +130,23 @@ def test_lab_stop_leaves_no_process(tmp_path):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_inventory_merges_lldp_and_discovery():
+    from agent.config.switches import SwitchTarget
+    from probes.evidence.switch import LldpNeighbour, SwitchDevice, UnlistedDevice
+    from probes.switch.probe import inventory
+
+    target = SwitchTarget(name="CORE", host="10.0.0.1", platform="cisco_ios", username="u",
+                          password={"env": "X"})
+    core = SwitchDevice(platform="cisco_ios", hostname="core-1", lldp_neighbours=[
+        LldpNeighbour(local_port="Gi1", system_name="ROGUE", capabilities=["bridge"]),
+        LldpNeighbour(local_port="Gi2", system_name="AP-1", capabilities=["bridge", "wlan-ap"]),
+        LldpNeighbour(local_port="Gi3", system_name="PHONE", capabilities=["telephone"]),
+    ])
+    found = [UnlistedDevice(name="ROGUE", mgmt_ip="10.0.0.66", seen_by="discovery", via="snmp"),
+             UnlistedDevice(name="CORE-1", mgmt_ip="10.0.1.1", seen_by="discovery", via="snmp"),
+             UnlistedDevice(name="HIDDEN", mgmt_ip="10.0.0.77", seen_by="discovery", via="snmp")]
+    inv = inventory([target], {"CORE": (core, None)}, found)
+    assert [(u.name, u.via, u.mgmt_ip) for u in inv.unlisted] == [
+        ("HIDDEN", "snmp", "10.0.0.77"), ("ROGUE", "lldp+snmp", "10.0.0.66")]
