@@ -183,7 +183,7 @@ class BroadbandLab:
                 }
             except FileNotFoundError as exc:
                 log.info("no simulated router: %s; the WAN links are declared instead", exc)
-        section["wan_links"] = [{k: v for k, v in link.items()} for link in declared]
+        section["wan_links"] = declared  # line types and the failover test date, as a person would declare them
         return {"broadband": section}
 
     def stop(self) -> None:

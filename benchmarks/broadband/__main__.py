@@ -138,6 +138,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="shorter tests (less stable figures)")
     parser.add_argument("--rates", default="100,1000", help="shaped rates in Mbit/s")
     parser.add_argument("--no-stock-cli", action="store_true", help="skip the stock speedtest-cli command")
+    parser.add_argument("--tools", default="http,speedtest,stock", help="which clients: http,speedtest,stock")
+    parser.add_argument("--delays", default="0,20", help="server delays before each response, in ms")
     opts = parser.parse_args()
     if os.geteuid() != 0:
         print("needs root (network namespaces and tc)", file=sys.stderr)
@@ -166,13 +168,13 @@ def main() -> int:
             rows.append((f"{mbit}", "-", "iperf3 (reference)", f"{ref_down:.1f}", f"{ref_up:.1f}",
                          f"{ref_down / mbit:.3f}", f"{ref_up / mbit:.3f}", "1.000", "1.000", "", ""))
             print(f"[{mbit} Mbit/s] iperf3 {ref_down:.1f} down / {ref_up:.1f} up", file=sys.stderr, flush=True)
-            for delay in (0, 20):
+            for delay in (int(d) for d in opts.delays.split(",")):
                 server = bench.start([PY, "-m", "agent.speed_server", "--host", IP_SERVER, "--port", str(SPEED_PORT),
                                       "--delay-ms", str(delay)], NS_SERVER)
                 wait_port(NS_SERVER, SPEED_PORT)
-                tools: list[tuple[str, str]] = [("schoolnet http", "http"), ("schoolnet speedtest", "speedtest")]
-                if not opts.no_stock_cli:
-                    tools.append(("speedtest-cli --mini", "stock"))
+                wanted = set(opts.tools.split(",")) - ({"stock"} if opts.no_stock_cli else set())
+                tools = [(label, tool) for label, tool in (("schoolnet http", "http"), ("schoolnet speedtest",
+                         "speedtest"), ("speedtest-cli --mini", "stock")) if tool in wanted]
                 for label, tool in tools:
                     cpu_before = proc_cpu_s(server.pid)
                     wall_before = time.monotonic()
