@@ -64,11 +64,14 @@ snmp = { version = "v2c", community = { env = "UPS_COMMUNITY" } }
         ('[[switches.devices]]\nname="a"\nhost="h"\nplatform="cisco_ios"\nusername="u"\npassword={env="P"}\n'
          '[[switches.devices]]\nname="a"\nhost="h2"\nplatform="cisco_ios"\nusername="u"\npassword={env="P"}\n',
          "repeated: a"),
+        ('[discovery]\nhosts=["10.0.0.0/16"]\nsnmp={version="v2c", community={env="C"}}\n', "1024 or fewer"),
+        ('[discovery]\nhosts=["10.0.0.300"]\nsnmp={version="v2c", community={env="C"}}\n',
+         "not an IP address or CIDR block"),
     ],
 )
 def test_bad_sections_name_the_key(tmp_path, body, message):
     with pytest.raises(ConfigError) as exc:
-        load(tmp_path, "[switches]\n" + body)
+        load(tmp_path, ("[switches]\n" + body).replace("[discovery]", "[switches.discovery]"))
     assert message in str(exc.value)
     assert "hunter2" not in str(exc.value)  # a literal secret is refused without being echoed
 
