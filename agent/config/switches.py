@@ -1,7 +1,31 @@
 """[switches] section: the school's switches and how to reach them (read-only).
 
 Secrets (SSH passwords, SNMP communities, SNMPv3 keys) are SecretRefs: an environment variable or a
-file, never a literal in the config.
+file, never a literal in the config. Example::
+
+    [[switches.devices]]
+    name = "CORE-SW1"
+    host = "10.99.0.1"
+    platform = "cisco_ios"          # cisco_ios, cisco_xe, hp_procurve, aruba_aoscx, juniper_junos
+    role = "core"
+    username = "audit"               # a read-only account is enough: only 'show' commands are sent
+    password = { env = "SCHOOLNET_SWITCH_PASSWORD" }
+    ups = "ups-server-room"
+    [switches.devices.snmp]          # optional: adds hardware, power supplies, live port state, PoE
+    version = "v3"
+    [switches.devices.snmp.v3]
+    user = "auditor"
+    auth_key = { file = "/etc/schoolnet/v3-auth" }
+    priv_key = { file = "/etc/schoolnet/v3-priv" }
+
+    [[switches.ups]]
+    name = "ups-server-room"
+    host = "10.99.0.50"
+    snmp = { version = "v2c", community = { env = "SCHOOLNET_UPS_COMMUNITY" } }
+
+    [switches.discovery]             # optional: find switches nobody listed
+    hosts = ["10.99.0.0/24"]
+    snmp = { version = "v3", v3 = { user = "auditor", auth_key = { file = "..." }, priv_key = { file = "..." } } }
 """
 
 from __future__ import annotations
