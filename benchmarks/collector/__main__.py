@@ -136,8 +136,11 @@ def run_backend(
         seconds, latencies, errors = _fire(server.url + "/api/v1/reports", bodies, clients, 201)
         app_cpu, db_cpu = _cpu_seconds(server.process.pid) - app_before, _cpu_seconds(None, names) - db_before
         if names:
-            print(f"  {name}: collector {app_cpu / len(bodies) * 1000:.2f} ms CPU/report, "
-                  f"PostgreSQL server {db_cpu / len(bodies) * 1000:.2f} ms CPU/report", flush=True)
+            print(
+                f"  {name}: collector {app_cpu / len(bodies) * 1000:.2f} ms CPU/report, "
+                f"PostgreSQL server {db_cpu / len(bodies) * 1000:.2f} ms CPU/report",
+                flush=True,
+            )
         cpu = app_cpu + db_cpu
         size_kb = sum(len(b) for b in bodies) / len(bodies) / 1024
         return Figures(f"collector + {name} ({workers} workers)", len(bodies), seconds, latencies, errors, size_kb, cpu)
@@ -207,6 +210,12 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=40, help="enrolled schools the reports come from")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes")
     parser.add_argument("--quick", action="store_true", help="200 reports, 8 clients, 10 sites")
+    parser.add_argument(
+        "--only",
+        choices=["sqlite", "postgresql", "peer"],
+        action="append",
+        help="run only these (repeatable); default: all three",
+    )
     args = parser.parse_args()
     if args.quick:
         args.reports, args.clients, args.sites = 200, 8, 10
@@ -216,20 +225,22 @@ def main() -> None:
         flush=True,
     )
     rows: list[Figures] = []
+    only = set(args.only or ["sqlite", "postgresql", "peer"])
     with tempfile.TemporaryDirectory(prefix="sn-bench-collector-") as tmp:
         work = Path(tmp)
-        sqlite = run_backend(
-            "sqlite",
-            f"sqlite:///{work / 'bench.db'}",
-            work,
-            reports=args.reports,
-            clients=args.clients,
-            sites=args.sites,
-            workers=args.workers,
-        )
-        rows.append(sqlite)
-        print(sqlite.row(), flush=True)
-        reason = postgres_reachable()
+        if "sqlite" in only:
+            sqlite = run_backend(
+                "sqlite",
+                f"sqlite:///{work / 'bench.db'}",
+                work,
+                reports=args.reports,
+                clients=args.clients,
+                sites=args.sites,
+                workers=args.workers,
+            )
+            rows.append(sqlite)
+            print(sqlite.row(), flush=True)
+        reason = postgres_reachable() if "postgresql" in only else "not asked for"
         if reason:
             print(f"PostgreSQL skipped: {reason}")
         else:
@@ -245,9 +256,12 @@ def main() -> None:
                 )
                 rows.append(pg)
                 print(pg.row(), flush=True)
-        sample = [signed(enrolled_keys_stub(), report_bytes("URN-PEER", evidence_records=EVIDENCE_RECORDS))] * 1
-        peer = run_peer(work, sample * args.reports, clients=args.clients, workers=args.workers)
-        rows.append(peer)
+        if "peer" not in only:
+            sample = []
+        else:
+            sample = [signed(enrolled_keys_stub(), report_bytes("URN-PEER", evidence_records=EVIDENCE_RECORDS))] * 1
+        if sample:
+            rows.append(run_peer(work, sample * args.reports, clients=args.clients, workers=args.workers))
     print()
     print(
         f"{'':<34} {'reports':>7} {'reports/s':>10} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7} {'body KB':>8}"
