@@ -111,7 +111,8 @@ def ingest(
         # 4. Exactly once per report id: the primary key decides, even between concurrent uploads.
         payload_sha256 = hashlib.sha256(envelope.payload).hexdigest()
         report_id = str(report.report_id)
-        session.rollback()  # end the read transaction: the write below starts from a fresh snapshot
+        if session.get_bind().dialect.name == "sqlite":
+            session.rollback()  # end the read transaction: the locked write below starts from a fresh snapshot
         try:
             with write_guard():
                 _store(session, report, site, key.keyid, body, payload_sha256, now)
