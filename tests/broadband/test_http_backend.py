@@ -14,7 +14,15 @@ from probes.broadband.common import (
     dns_resolution_ms,
     jitter_ms,
 )
-from probes.broadband.http_backend import Endpoint, HttpSettings, _steady_rate, measure
+from probes.broadband.http_backend import (
+    Endpoint,
+    HttpSettings,
+    _choose_pinger,
+    _Pinger,
+    _steady_rate,
+    _UdpPinger,
+    measure,
+)
 
 QUICK = {"streams": 2, "duration_s": 1.2, "warmup_s": 0.2, "ping_count": 3, "timeout_s": 3.0}
 
@@ -171,58 +179,21 @@ def test_jitter():
     assert jitter_ms([10.0]) is None
 
 
-def _info_handler(udp_port: int) -> type[BaseHTTPRequestHandler]:
-    """A speed-server stand-in whose /info advertises ``udp_port``; downloads and uploads are small and honest."""
-    import json
-
-    class Handler(_AbortingDownload):
-        def do_GET(self) -> None:
-            if self.path == "/info":
-                body = json.dumps({"service": "t", "udp_echo_port": udp_port}).encode()
-            elif self.path.startswith("/download"):
-                size = 1 << 30
-                self.send_response(200)
-                self.send_header("Content-Length", str(size))
-                self.end_headers()
-                try:
-                    for _ in range(size >> 20):
-                        self.wfile.write(b"\0" * (1 << 20))
-                except OSError:
-                    pass
-                return
-            else:
-                body = b"pong\n"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            try:
-                while length > 0:
-                    chunk = self.rfile.read1(min(length, 1 << 20))
-                    if not chunk:
-                        return
-                    length -= len(chunk)
-            except OSError:
-                return
-
-    return Handler
-
-
-def test_udp_filtered_falls_back_to_http_pings(handler_server):
+def test_udp_filtered_falls_back_to_http_pings(speed_url):
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         silent_port = sock.getsockname()[1]  # bound, never answers: like a firewall dropping UDP
-        with handler_server(_info_handler(silent_port)) as url:
-            result = measure(HttpSettings(url=url, **QUICK))
-    assert "HTTP pings" in result.notes[0] and result.latency_idle_ms is not None
+        pinger, how = _choose_pinger(Endpoint.parse(speed_url), {"udp_echo_port": silent_port}, 1.0)
+    try:
+        assert isinstance(pinger, _Pinger) and "HTTP pings" in how
+        assert pinger.once() is not None  # the HTTP pings do answer
+    finally:
+        pinger.close()
 
 
-def test_udp_loss_is_counted(handler_server):
+def test_udp_loss_is_counted():
     import socket
     import threading
 
@@ -237,17 +208,18 @@ def test_udp_loss_is_counted(handler_server):
             except OSError:
                 return
             count += 1
-            if count <= 4 or count % 2:  # answer the probe check and the warm-up ping, then lose half
+            if count % 2:
                 echo.sendto(data, peer)
 
-    thread = threading.Thread(target=drop_every_other, daemon=True)
-    thread.start()
+    threading.Thread(target=drop_every_other, daemon=True).start()
+    pinger = _UdpPinger("127.0.0.1", echo.getsockname()[1], timeout_s=0.2)
     try:
-        with handler_server(_info_handler(echo.getsockname()[1])) as url:
-            result = measure(HttpSettings(url=url, **{**QUICK, "ping_count": 6}))
+        rtts = [pinger.once() for _ in range(8)]
     finally:
+        pinger.close()
         echo.close()
-    assert result.loss_percent is not None and 25 <= result.loss_percent <= 75
+    assert pinger.sent == 8 and pinger.lost == 4
+    assert [rtt is not None for rtt in rtts] == [True, False] * 4
 
 
 def test_tls_failure_is_a_reason(speed_url):
