@@ -44,6 +44,105 @@ def postgres_reachable(url: str = PG_ADMIN_URL) -> str | None:
     return None
 
 
+class ThrowawayPostgres:
+    """A private PostgreSQL cluster on a free loopback port, for when none runs on 127.0.0.1:5432 (a fresh CI box
+    with the packages installed but no cluster started). Trust auth, fsync off, deleted on stop()."""
+
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/test"
+        self._bin: Path | None = None
+
+    @staticmethod
+    def binaries() -> Path | None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        return found[-1].parent if found else None
+
+    def _run(self, *args: str) -> None:
+        command = list(args)
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> str:
+        import shutil
+        import tempfile
+
+        self._bin = self.binaries()
+        if self._bin is None:
+            raise RuntimeError("PostgreSQL server binaries are not installed")
+        self.directory = Path(tempfile.mkdtemp(prefix="sn-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        data = self.directory / "data"
+        try:
+            self._run(str(self._bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+            options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off"
+            self._run(
+                str(self._bin / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(self.directory / "pg.log"),
+                "-o",
+                options,
+                "-w",
+                "start",
+            )
+            import psycopg
+
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
+                conn.execute("create database test")
+        except BaseException:
+            self.stop()
+            raise
+        return self.url
+
+    def stop(self) -> None:
+        import shutil
+
+        if self.directory is None:
+            return
+        if self._bin is not None and (self.directory / "data" / "postmaster.pid").exists():
+            try:
+                self._run(
+                    str(self._bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop"
+                )
+            except (subprocess.SubprocessError, OSError):
+                pass
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory = None
+
+
+@contextmanager
+def postgres_for_tests() -> Iterator[str | None]:
+    """The PostgreSQL to test against: 127.0.0.1:5432 (or $SCHOOLNET_TEST_PG) when it answers, else a throwaway
+    cluster when the server binaries are installed (SCHOOLNET_TEST_PG=throwaway forces one); yields None, with
+    the reason in ``postgres_for_tests.reason``, when neither is possible."""
+    forced = os.environ.get("SCHOOLNET_TEST_PG") == "throwaway"  # always a private cluster
+    reason = "SCHOOLNET_TEST_PG=throwaway" if forced else postgres_reachable()
+    if reason is None:
+        yield PG_ADMIN_URL
+        return
+    if ThrowawayPostgres.binaries() is None or ("SCHOOLNET_TEST_PG" in os.environ and not forced):
+        postgres_for_tests.reason = reason  # type: ignore[attr-defined]
+        yield None
+        return
+    cluster = ThrowawayPostgres()
+    try:
+        url = cluster.start()
+    except Exception as exc:
+        why = f"{reason}; a throwaway cluster did not start either: {exc}"
+        postgres_for_tests.reason = why  # type: ignore[attr-defined]
+        yield None
+        return
+    try:
+        yield url
+    finally:
+        cluster.stop()
+
+
 @contextmanager
 def postgres_schema(url: str = PG_ADMIN_URL) -> Iterator[str]:
     """A fresh schema, dropped afterwards; yields a SQLAlchemy URL whose search_path is that schema only."""
