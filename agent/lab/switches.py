@@ -389,9 +389,10 @@ class SnmpAgent:
         self.proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         first = next(iter(self.walks))
-        if not self._wait_ready(first, 10.0):
+        deadline_s = 10.0 + 0.25 * len(self.walks)  # snmpsim indexes every file before it answers
+        if not self._wait_ready(first, deadline_s):
             self.stop()
-            raise RuntimeError(f"snmpsim did not answer on udp 127.0.0.1:{self.port} within 10 s")
+            raise RuntimeError(f"snmpsim did not answer on udp 127.0.0.1:{self.port} within {deadline_s:g} s")
         return self.port
 
     def _wait_ready(self, community: str, deadline_s: float) -> bool:
