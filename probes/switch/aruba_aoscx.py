@@ -21,6 +21,7 @@ from probes.switch.common import (
     merge,
     neighbour,
     parse_config,
+    run_steps,
     textfsm,
     vlan_ids,
 )
@@ -38,28 +39,20 @@ class ArubaAosCx:
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
         ports: dict[str, dict[str, Any]] = {}
-        neighbours = None
-        for command, step in (
+        def read_lldp(text: str) -> None:
+            rows = textfsm(PLATFORM, "show lldp neighbor-info detail", text)
+            facts["lldp_neighbours"] = [
+                neighbour(r["local_interface"], r.get("neighbor_name"), r.get("neighbor_port_id"),
+                          r.get("mgmt_address"), r.get("neighbor_description"), capabilities(r.get("capabilities")))
+                for r in rows
+            ]
+
+        run_steps(facts, outputs, (
             ("show system", lambda t: merge(facts, _system(t))),
             ("show running-config", lambda t: merge(facts, parse_running_config(t, ports))),
-        ):
-            if command in outputs:
-                try:
-                    step(outputs[command])
-                except UnparseableOutput as exc:
-                    facts["collection_errors"].append(str(exc))
-        if "show lldp neighbor-info detail" in outputs:
-            try:
-                rows = textfsm(PLATFORM, "show lldp neighbor-info detail", outputs["show lldp neighbor-info detail"])
-                neighbours = [
-                    neighbour(r["local_interface"], r.get("neighbor_name"), r.get("neighbor_port_id"),
-                              r.get("mgmt_address"), r.get("neighbor_description"),
-                              capabilities(r.get("capabilities")))
-                    for r in rows
-                ]
-                facts["lldp_neighbours"] = neighbours
-            except UnparseableOutput as exc:
-                facts["collection_errors"].append(str(exc))
+            ("show lldp neighbor-info detail", read_lldp),
+        ), self.config_command)
+        neighbours = facts.get("lldp_neighbours")
         if ports:
             facts["ports"] = build_ports(ports, neighbours)
             if facts.get("config_complete"):

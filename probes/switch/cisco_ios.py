@@ -17,6 +17,7 @@ from probes.switch.common import (
     merge,
     neighbour,
     parse_config,
+    run_steps,
     short_port,
     speed_mbps,
     textfsm,
@@ -48,26 +49,19 @@ class CiscoIos:
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
         ports: dict[str, dict[str, Any]] = {}
-        neighbours = None
-        steps = [
+
+        def read_lldp(text: str) -> None:
+            facts["lldp_neighbours"] = _lldp(text)
+
+        run_steps(facts, outputs, (
             ("show version", lambda t: merge(facts, _version(t))),
             ("show inventory", lambda t: _inventory(t, facts)),
             ("show running-config", lambda t: merge(facts, parse_running_config(t, ports))),
             ("show interfaces status", lambda t: _status(t, ports)),
             ("show power inline", lambda t: _poe(t, ports)),
-        ]
-        for command, step in steps:
-            if command in outputs:
-                try:
-                    step(outputs[command])
-                except UnparseableOutput as exc:
-                    facts["collection_errors"].append(str(exc))
-        if "show lldp neighbors detail" in outputs:
-            try:
-                neighbours = _lldp(outputs["show lldp neighbors detail"])
-                facts["lldp_neighbours"] = neighbours
-            except UnparseableOutput as exc:
-                facts["collection_errors"].append(str(exc))
+            ("show lldp neighbors detail", read_lldp),
+        ), self.config_command)
+        neighbours = facts.get("lldp_neighbours")
         if ports:
             facts["ports"] = build_ports(ports, neighbours)
             access_vlans = {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and not p.get("uplink")}

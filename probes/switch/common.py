@@ -9,7 +9,7 @@ platform prints raises :class:`UnparseableOutput`; the driver records the reason
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from probes.evidence.switch import LldpNeighbour
@@ -52,14 +52,22 @@ def textfsm(platform: str, command: str, text: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def parse_config(text: str, syntax: str = "ios") -> Any:
-    """A ciscoconfparse2 tree of ``text`` (its loguru logging kept off stderr)."""
+def parse_config(text: str, syntax: str = "ios", command: str = "show running-config") -> Any:
+    """A ciscoconfparse2 tree of ``text``; UnparseableOutput when the library cannot read it.
+
+    ciscoconfparse2 logs its errors through loguru with every local variable (the raw config, secrets
+    included) straight to stderr: that logging is switched off for the library and for our callers.
+    """
     from ciscoconfparse2 import CiscoConfParse
     from loguru import logger
 
-    logger.disable("ciscoconfparse2")
+    for name in ("ciscoconfparse2", "probes.switch"):
+        logger.disable(name)
     lines = [line.rstrip() for line in text.replace("\r", "").splitlines()]
-    return CiscoConfParse(lines, syntax=syntax, ignore_blank_lines=True)
+    try:
+        return CiscoConfParse(lines, syntax=syntax, ignore_blank_lines=True)
+    except Exception as exc:  # the library raises bare Exceptions and typeguard errors alike
+        raise UnparseableOutput(command, f"the configuration parser could not read it ({type(exc).__name__})") from None
 
 
 def children(obj: Any) -> list[str]:
@@ -163,3 +171,34 @@ def merge(facts: Facts, new: Facts) -> None:
     errors = [*facts.get("collection_errors", []), *new.get("collection_errors", [])]
     facts.update(new)
     facts["collection_errors"] = errors
+
+
+_REFUSED = re.compile(r"^\s*(% ?Invalid input|% ?Unknown command|Invalid input:|unknown command|syntax error|"
+                      r"% ?Incomplete command|Invalid command)", re.IGNORECASE)
+
+
+def refused(text: str) -> str | None:
+    """The switch's own error line when it refused a command (no PoE on this model, not enough privilege)."""
+    # The error follows an echo of the command and a caret line on most platforms: look at the first lines.
+    head = [line.strip() for line in text.splitlines() if line.strip()][:3]
+    return next((line for line in head if _REFUSED.match(line)), None)
+
+
+def run_steps(facts: Facts, outputs: Mapping[str, str], steps: Iterable[tuple[str, Callable[[str], object]]],
+              config_command: str) -> None:
+    """Parse each command's output that is present. A refused optional command (a switch without PoE) is
+    skipped; a refused configuration or an unreadable output is recorded in ``collection_errors``."""
+    for command, step in steps:
+        if command not in outputs:
+            continue
+        text = outputs[command]
+        why = refused(text)
+        if why is not None:
+            if command == config_command:
+                facts["collection_errors"].append(
+                    f"'{command}': the switch refused it ({why[:80]}); the account may lack the privilege")
+            continue
+        try:
+            step(text)
+        except UnparseableOutput as exc:
+            facts["collection_errors"].append(str(exc))

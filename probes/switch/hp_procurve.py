@@ -20,6 +20,7 @@ from probes.switch.common import (
     merge,
     neighbour,
     parse_config,
+    run_steps,
     speed_mbps,
     textfsm,
 )
@@ -48,27 +49,23 @@ class HpProcurve:
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
         ports: dict[str, dict[str, Any]] = {}
-        neighbours = None
-        for command, step in (
-            ("show system", lambda t: merge(facts, _system(t))),
-            ("show running-config", lambda t: merge(facts, parse_running_config(t, ports))),
-            ("show interfaces brief", lambda t: _brief(t, ports)),
-        ):
-            if command in outputs:
-                try:
-                    step(outputs[command])
-                except UnparseableOutput as exc:
-                    facts["collection_errors"].append(str(exc))
-        if "show lldp info remote-device" in outputs:
-            rows = textfsm(PLATFORM, "show lldp info remote-device", outputs["show lldp info remote-device"])
+        def read_lldp(text: str) -> None:
+            rows = textfsm(PLATFORM, "show lldp info remote-device", text)
             # The summary has no capability column: a neighbour on a tagged port is treated as a switch.
-            neighbours = [
+            facts["lldp_neighbours"] = [
                 neighbour(r["local_interface"], r.get("neighbor_name"), r.get("neighbor_interface"), None,
                           r.get("neighbor_description"),
                           ["bridge"] if ports.get(r["local_interface"], {}).get("mode") == "trunk" else [])
                 for r in rows
             ]
-            facts["lldp_neighbours"] = neighbours
+
+        run_steps(facts, outputs, (
+            ("show system", lambda t: merge(facts, _system(t))),
+            ("show running-config", lambda t: merge(facts, parse_running_config(t, ports))),
+            ("show interfaces brief", lambda t: _brief(t, ports)),
+            ("show lldp info remote-device", read_lldp),
+        ), self.config_command)
+        neighbours = facts.get("lldp_neighbours")
         if ports:
             facts["ports"] = build_ports(ports, neighbours)
             if facts.get("config_complete"):

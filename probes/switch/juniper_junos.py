@@ -15,6 +15,7 @@ from probes.switch.common import (
     merge,
     neighbour,
     parse_config,
+    run_steps,
     textfsm,
 )
 
@@ -30,29 +31,21 @@ class JuniperJunos:
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
         ports: dict[str, dict[str, Any]] = {}
-        neighbours = None
-        for command, step in (
+        def read_lldp(text: str) -> None:
+            rows = textfsm(PLATFORM, "show lldp neighbors", text)
+            # The summary has no capabilities: a neighbour on a trunk port is taken to be a switch.
+            facts["lldp_neighbours"] = [
+                neighbour(r["local_interface"], r.get("neighbor_name"), r.get("neighbor_interface"), None, None,
+                          ["bridge"] if ports.get(_unit0(r["local_interface"]), {}).get("mode") == "trunk" else [])
+                for r in rows
+            ]
+
+        run_steps(facts, outputs, (
             ("show version", lambda t: merge(facts, _version(t))),
             ("show configuration", lambda t: merge(facts, parse_running_config(t, ports))),
-        ):
-            if command in outputs:
-                try:
-                    step(outputs[command])
-                except UnparseableOutput as exc:
-                    facts["collection_errors"].append(str(exc))
-        if "show lldp neighbors" in outputs:
-            try:
-                rows = textfsm(PLATFORM, "show lldp neighbors", outputs["show lldp neighbors"])
-                # The summary has no capabilities: a neighbour on a trunk port is taken to be a switch.
-                neighbours = [
-                    neighbour(r["local_interface"], r.get("neighbor_name"), r.get("neighbor_interface"), None, None,
-                              ["bridge"] if ports.get(_unit0(r["local_interface"]), {}).get("mode") == "trunk"
-                              else [])
-                    for r in rows
-                ]
-                facts["lldp_neighbours"] = neighbours
-            except UnparseableOutput as exc:
-                facts["collection_errors"].append(str(exc))
+            ("show lldp neighbors", read_lldp),
+        ), self.config_command)
+        neighbours = facts.get("lldp_neighbours")
         if ports:
             facts["ports"] = build_ports(ports, neighbours)
             if facts.get("config_complete"):
@@ -87,7 +80,9 @@ def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = No
     f: Facts = {"config_complete": complete}
     if not complete:
         f["collection_errors"] = ["'show configuration': the configuration is truncated (braces do not balance)"]
-    conf = parse_config(text, "junos")
+    # A truncated config still shows what it does contain: close the open blocks so it can be read.
+    missing = text.count("{") - text.count("}")
+    conf = parse_config(text + "\n}" * max(missing, 0), "junos", "show configuration")
     paths = _paths(conf)
 
     def absent(value: Any) -> Any:
