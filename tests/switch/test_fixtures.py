@@ -34,3 +34,20 @@ def test_case_parses_to_expected(case: Path):
     got = device.model_dump(mode="json")
     for key, value in expected.items():
         assert got[key] == value, f"{case.name}: {key}"
+
+
+def test_config_parser_errors_become_unparseable_output_and_print_nothing(capfd):
+    from probes.switch.common import UnparseableOutput, parse_config
+
+    with pytest.raises(UnparseableOutput, match="the configuration parser could not read it"):
+        parse_config('system {\n  secret "CANARY-in-a-traceback";\n  x {\n', "junos", "show configuration")
+    captured = capfd.readouterr()
+    assert captured.out == "" and "CANARY" not in captured.err  # ciscoconfparse2's loguru traceback stays off
+
+
+def test_refused_commands():
+    from probes.switch.common import refused
+
+    assert refused("                ^\n% Invalid input detected at '^' marker.\n")
+    assert refused("show running-config\n   ^\nInvalid input: running-config")
+    assert refused("Building configuration...\nhostname x\n") is None
