@@ -118,3 +118,13 @@ def test_latest_follows_the_newest_report_even_on_ties(running) -> None:
     requirements = [row["requirement"] for row in latest]
     assert len(requirements) == len(set(requirements)), "one row per requirement"
     assert len({row["report_id"] for row in latest}) == 1
+
+
+def test_speed_endpoint_is_mounted_when_available(running) -> None:
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("agent.speed_server") is None:
+        pytest.skip("agent.speed_server is not there: the collector runs without /speed")
+    assert requests.get(running.url + "/speed/ping", timeout=10).status_code == 200
