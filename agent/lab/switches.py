@@ -333,6 +333,18 @@ def _stop_process(proc: subprocess.Popen[bytes] | None) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the parent dies, so a killed demo or test run
+    cannot leave simulators behind. Elsewhere this does nothing."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _wait_tcp(ports: Iterable[int], deadline_s: float) -> list[int]:
     """Ports still closed when the deadline passes (empty when all accept connections)."""
     waiting = set(ports)
@@ -387,7 +399,7 @@ class SnmpAgent:
         ]
         env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
         self.proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         first = next(iter(self.walks))
         deadline_s = 10.0 + 0.25 * len(self.walks)  # snmpsim indexes every file before it answers
         if not self._wait_ready(first, deadline_s):
@@ -469,7 +481,7 @@ class SwitchLab:
             self.fakenos = subprocess.Popen(
                 [sys.executable, "-m", "agent.lab.switches", "fakenos", str(spec_path)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fakenos.log", "wb"),
-                cwd=str(Path(__file__).resolve().parents[2]),
+                cwd=str(Path(__file__).resolve().parents[2]), preexec_fn=_die_with_parent,
             )
             closed = _wait_tcp(self.ports.values(), 15.0)
             if closed:

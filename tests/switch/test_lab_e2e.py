@@ -150,3 +150,36 @@ def test_inventory_merges_lldp_and_discovery():
     inv = inventory([target], {"CORE": (core, None)}, found)
     assert [(u.name, u.via, u.mgmt_ip) for u in inv.unlisted] == [
         ("HIDDEN", "snmp", "10.0.0.77"), ("ROGUE", "lldp+snmp", "10.0.0.66")]
+
+
+def test_simulators_die_with_their_parent(tmp_path):
+    """A demo killed without cleanup must not leave fakenos or snmpsim running."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys; from pathlib import Path\n"
+        "from agent.lab.switches import LabSwitch, SwitchLab\n"
+        "lab = SwitchLab([LabSwitch('ONE', 'cisco_ios', 'edge_bad', snmp='v2c')])\n"
+        f"lab.start(Path({str(tmp_path)!r}))\n"
+        "print(lab.fakenos.pid, lab.agent.proc.pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in pids if _alive(p)]
+        time.sleep(0.1)
+    assert alive == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
