@@ -186,7 +186,8 @@ class SwitchProbe:
                     conn_timeout_s=self.section.connect_timeout_s, read_timeout_s=self.section.read_timeout_s,
                 )
                 ssh_facts = driver.parse(outputs)
-                raw_config = outputs.get(driver.config_command)
+                if ssh_facts.get("config_complete") is not None:  # only a config that was read is kept
+                    raw_config = outputs.get(driver.config_command)
             except SshError as exc:
                 errors.append(str(exc))
         if target.snmp is not None:
