@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ GARBAGE = REPO / "tests" / "fixtures" / "switch" / "cisco_ios" / "garbage"
 @pytest.fixture(scope="session")
 def switch_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every platform, plus the faulty devices; yields (lab, config fragment). Stopped by PID afterwards."""
-    pytest.importorskip("fakenos")
-    if shutil.which("snmpsim-command-responder") is None and not (
-        Path(__import__("sys").executable).parent / "snmpsim-command-responder"
-    ).exists():
-        pytest.skip("snmpsim is not installed")
+    pytest.importorskip("fakenos", reason="fakenos (the [lab] extra) is not installed")
+    if not (Path(sys.executable).parent / "snmpsim-command-responder").exists() and not shutil.which(
+        "snmpsim-command-responder"
+    ):
+        pytest.skip("snmpsim (the [lab] extra) is not installed")
     from agent.lab.switches import DEMO_SWITCHES, LabSwitch, SwitchLab
 
     switches = [

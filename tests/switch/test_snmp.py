@@ -16,7 +16,7 @@ AUTH_KEY, PRIV_KEY = "bench-auth-key-1", "bench-priv-key-1"
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory) -> Iterator[tuple[int, str]]:
-    pytest.importorskip("snmpsim")
+    pytest.importorskip("snmpsim", reason="snmpsim (the [lab] extra) is not installed")
     from agent.lab.switches import SnmpAgent, benchmark_snmprec
 
     text = benchmark_snmprec(7)
