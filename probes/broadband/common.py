@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import statistics
 import time
@@ -21,12 +22,27 @@ class TransferAborted(MeasurementError):
     """A transfer stopped midway (connection closed or reset before its end)."""
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """``scheme://user:password@host`` -> ``scheme://host``: a reason or URL shown anywhere has no credentials."""
+    return _USERINFO.sub(r"\1", text)
+
+
+def redacted(exc: MeasurementError) -> MeasurementError:
+    """The same error, its message free of URL credentials."""
+    clean = redact(str(exc))
+    return exc if clean == str(exc) else type(exc)(clean)
+
+
 @dataclass
 class RunResult:
     """One download + upload measurement with its latencies (None where the backend cannot tell)."""
 
     backend: str
-    server: str
+    server: str  # shown in reports: never with credentials
+    host: str | None = None  # the server's host name or address, for the route and link-speed lookup
     download_mbps: float | None = None
     upload_mbps: float | None = None
     latency_idle_ms: float | None = None

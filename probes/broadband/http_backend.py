@@ -302,7 +302,7 @@ class HttpBackend:
 
     def measure(self) -> RunResult:
         s = self.settings
-        result = RunResult(backend=self.name, server=self.endpoint.display, streams=s.streams)
+        result = RunResult(backend=self.name, server=self.endpoint.display, host=self.endpoint.host, streams=s.streams)
         result.dns_resolution_ms = dns_resolution_ms(self.endpoint.host)
         info = self.server_info()
         limit = info.get("limit_mbps")

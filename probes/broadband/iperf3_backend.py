@@ -116,6 +116,7 @@ class Iperf3Backend:
         return RunResult(
             backend=self.name,
             server=f"iperf3://{self.host}:{self.port}",
+            host=self.host,
             download_mbps=down.mbps,
             upload_mbps=up.mbps,
             # In reverse mode the server sends, and the client's JSON has no sender RTT worth reading.

@@ -65,9 +65,9 @@ def link_speed_mbps(interface: str, sysfs: Path = SYSFS_NET) -> int | None:
     return value if value > 0 else None
 
 
-def local_link(host: str, interface: str | None = None, sysfs: Path = SYSFS_NET) -> LinkInfo:
-    """The link toward ``host`` (or the named ``interface``) and its negotiated speed."""
-    name = interface or route_interface(host)
+def local_link(host: str | None, interface: str | None = None, sysfs: Path = SYSFS_NET) -> LinkInfo:
+    """The link toward ``host`` (or the named ``interface``; the default route when the host is unknown)."""
+    name = interface or (route_interface(host) if host else default_route_interface())
     if name is None:
         return LinkInfo(None, None, "no route to the test server was found")
     speed = link_speed_mbps(name, sysfs)

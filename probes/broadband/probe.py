@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
-from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median
+from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redacted
 from probes.broadband.link import local_link
 from probes.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
 
@@ -62,16 +61,6 @@ def make_backend(bb: BroadbandConfig, backend: str | None = None, server: str | 
     raise MeasurementError(f"unknown broadband backend {name!r}: choose speedtest, http or iperf3")
 
 
-def server_host(server: str | None) -> str | None:
-    if not server:
-        return None
-    if "://" in server:
-        return urlsplit(server).hostname
-    if server.isdigit():
-        return None  # an Ookla server id
-    return server.rsplit(":", 1)[0].strip("[]") if server.count(":") == 1 else server
-
-
 def measure_speed(
     bb: BroadbandConfig,
     *,
@@ -92,7 +81,8 @@ def measure_speed(
         run_started = utcnow()
         try:
             result = chosen.measure()
-        except MeasurementError as exc:
+        except MeasurementError as raw:
+            exc = redacted(raw)  # a library's message may quote the server URL, credentials and all
             first_error = first_error or exc
             speed_runs.append(SpeedRun(started_at=run_started, error=str(exc)))
             if isinstance(exc, ServerUnreachable):
@@ -113,8 +103,7 @@ def measure_speed(
     if not results:
         assert first_error is not None
         raise first_error
-    host = server_host(server if server is not None else bb.server) or server_host(results[0].server)
-    link = local_link(host, bb.interface) if host else local_link("0.0.0.0", bb.interface)
+    link = local_link(results[0].host, bb.interface)
     limits = [r.server_limit_mbps for r in results if r.server_limit_mbps is not None]
     notes = [f"run {i + 1}: {run.error}" for i, run in enumerate(speed_runs) if run.error]
     for note in [n for r in results for n in r.notes] + ([link.note] if link.note else []):

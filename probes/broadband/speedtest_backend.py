@@ -198,12 +198,17 @@ class SpeedtestBackend:
                 f"speedtest moved {results.bytes_received:,} bytes down and {results.bytes_sent:,} up: "
                 "the transfers failed"
             )
-        url = str(best.get("url", ""))
-        host = urlsplit(url).hostname or ""
-        shown = url.rsplit("/", 2)[0] if mini else f"{best.get('sponsor', '')} ({best.get('name', '')}) {host}"
+        parts = urlsplit(str(best.get("url", "")))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        base_path = parts.path.rsplit("/", 2)[0]  # .../speedtest/upload.php -> ...
+        # Rebuilt from its parts so that credentials in a mini-server URL never reach the evidence.
+        shown = (f"{parts.scheme}://{host}{port}{base_path}" if mini
+                 else f"{best.get('sponsor', '')} ({best.get('name', '')}) {host}")
         return RunResult(
             backend=self.name,
             server=shown.strip(),
+            host=host or None,
             download_mbps=download_bps / 1e6,
             upload_mbps=upload_bps / 1e6,
             latency_idle_ms=float(results.ping) if results.ping else None,

@@ -181,3 +181,21 @@ def test_nearest_server_skips_the_dead_one(ookla_stand_in):
 def test_unknown_server_id(ookla_stand_in):
     with pytest.raises(MeasurementError, match="speedtest"):
         measure(SpeedtestSettings(server="31337", config_url=CONFIG_VIA_PROXY, duration_s=1.0))
+
+
+def test_credentials_in_a_server_url_never_reach_a_reason(speed_url):
+    from agent.config.broadband import BroadbandConfig
+    from probes.broadband.probe import measure_speed
+
+    with_secret = speed_url.replace("http://", "http://auditor:canary-s3cret@")
+    bb = BroadbandConfig(backend="speedtest", server=with_secret, duration_s=1.0, warmup_s=0.2, runs=1)
+    with pytest.raises(MeasurementError) as caught:
+        measure_speed(bb)  # urllib cannot use credentials in a URL; the reason it gives must not quote them
+    assert "canary-s3cret" not in str(caught.value) and "127.0.0.1" in str(caught.value)
+
+
+def test_redact():
+    from probes.broadband.common import redact
+
+    text = "Failed to connect to https://u:p@host:1/x and ftp://a@b"
+    assert redact(text) == "Failed to connect to https://host:1/x and ftp://b"
