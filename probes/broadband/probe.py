@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
-from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redacted
+from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redact, redacted
 from probes.broadband.link import local_link
 from probes.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
 
@@ -181,7 +181,8 @@ class BroadbandProbe:
     def tasks(self) -> list[ProbeTask]:
         if not self.bb.enabled:
             return []
-        target = self.bb.server or ("nearest speedtest.net server" if self.bb.backend == "speedtest" else "none")
+        target = redact(self.bb.server) if self.bb.server else (
+            "nearest speedtest.net server" if self.bb.backend == "speedtest" else "none")
         tasks = [ProbeTask(target=target, kind=BroadbandSpeed.kind, run=self._speed, timeout_s=self._speed_timeout_s())]
         if self.bb.router is not None:
             tasks.append(ProbeTask(target=self.bb.router.host, kind=BroadbandLinks.kind, run=self._wan))

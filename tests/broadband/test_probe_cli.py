@@ -176,3 +176,8 @@ def test_history_table_in_a_report(tmp_path, speed_url):
     assert table is not None and "Slowest time of day: 09:00-12:00" in table.intro
     assert "simulated" in table.intro
     assert [row[0].text for row in table.rows if row[0].status == "warn"] == ["09:00-12:00 (slowest)"]
+
+
+def test_task_target_has_no_credentials(tmp_path):
+    probe = BroadbandProbe(config(tmp_path, server="https://agent:canary-s3cret@speed.trust.example/speed"))
+    assert [t.target for t in probe.tasks()] == ["https://speed.trust.example/speed"]
