@@ -91,11 +91,11 @@ def send_once(session: requests.Session, url: str, body: bytes, *, timeout_s: fl
             verify=verify,
         )
     except requests.exceptions.SSLError as exc:
-        return Attempt(Verdict.RETRY, f"TLS verification failed: {_short(exc)}")
+        return Attempt(Verdict.RETRY, f"TLS verification failed: {_tls_reason(exc)} (set upload.ca_bundle?)")
     except requests.exceptions.Timeout:
         return Attempt(Verdict.RETRY, f"no answer within {timeout_s:g} s")
     except requests.exceptions.ConnectionError as exc:
-        return Attempt(Verdict.RETRY, f"collector unreachable: {_short(exc)}")
+        return Attempt(Verdict.RETRY, f"collector unreachable: {_root_cause(exc)}")
     except requests.exceptions.RequestException as exc:
         return Attempt(Verdict.RETRY, f"upload failed: {_short(exc)}")
     answer = _json(response)
@@ -119,6 +119,37 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {"detail": response.text[:200]}
     return data if isinstance(data, dict) else {"detail": str(data)[:200]}
+
+
+def _tls_reason(exc: BaseException) -> str:
+    import ssl
+
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            break
+        for candidate in (current, *[a for a in current.args if isinstance(a, BaseException)]):
+            if isinstance(candidate, ssl.SSLCertVerificationError) and candidate.verify_message:
+                return candidate.verify_message
+        current = getattr(current, "reason", None) or current.__cause__ or current.__context__
+    return _short(exc)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The OS-level reason under requests' and urllib3's wrappers: 'Connection refused', 'Name or service not known'."""
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop(0)
+        if id(current) in seen or not isinstance(current, BaseException):
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__, *current.args])
+    if "Connection aborted" in str(exc) or "RemoteDisconnected" in str(exc):
+        return "connection closed before the collector answered"
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -144,7 +144,7 @@ def test_tls_is_verified_and_ca_bundle_is_honoured(tmp_path, https_server) -> No
     queue_report(state, "r1", b'{"report_id": "r1"}')
     fast = {"enabled": True, "url": url, "max_attempts": 1, "backoff_initial_s": 0, "timeout_s": 5}
     result = flush(Outbox(state), UploadConfig(**fast))
-    assert result.delivered == [] and "TLS verification failed" in result.waiting[0].reason()
+    assert result.delivered == [] and "TLS verification failed: self-signed certificate" in result.waiting[0].reason()
     assert [i.report_id for i in Outbox(state).items()] == ["r1"], "nothing is lost when TLS fails"
     result = flush(Outbox(state), UploadConfig(**fast, ca_bundle=ca))
     assert result.delivered == ["r1"] and Outbox(state).items() == []
