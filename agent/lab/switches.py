@@ -345,11 +345,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def _wait_tcp(ports: Iterable[int], deadline_s: float) -> list[int]:
-    """Ports still closed when the deadline passes (empty when all accept connections)."""
+def _wait_tcp(ports: Iterable[int], deadline_s: float, proc: subprocess.Popen[bytes] | None = None) -> list[int]:
+    """Ports still closed when the deadline passes or ``proc`` exits (empty when all accept connections)."""
     waiting = set(ports)
     end = time.monotonic() + deadline_s
-    while waiting and time.monotonic() < end:
+    while waiting and time.monotonic() < end and (proc is None or proc.poll() is None):
         for port in list(waiting):
             with socket.socket() as sock:
                 sock.settimeout(0.2)
@@ -483,9 +483,11 @@ class SwitchLab:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fakenos.log", "wb"),
                 cwd=str(Path(__file__).resolve().parents[2]), preexec_fn=_die_with_parent,
             )
-            closed = _wait_tcp(self.ports.values(), 15.0)
+            closed = _wait_tcp(self.ports.values(), 15.0, self.fakenos)
             if closed:
-                raise RuntimeError(f"fakenos switches did not open ports {closed}; see {workdir / 'fakenos.log'}")
+                log_tail = (workdir / "fakenos.log").read_text(encoding="utf-8", errors="replace").strip()
+                raise RuntimeError(f"fakenos switches did not open ports {closed}: "
+                                   f"{log_tail.splitlines()[-1] if log_tail else 'no output'}")
         v3_auth, v3_priv = "lab-CANARYv3-auth", "lab-CANARYv3-priv"
         snmp_users = [s for s in self.switches if s.snmp]
         walks: dict[str, str] = {}
@@ -568,6 +570,13 @@ def _nos_for(device: dict[str, Any]) -> Any:
     return Nos(name=f"lab_{device['name'].lower()}", commands=commands, initial_prompt=prompt)
 
 
+# What each platform prints before its first prompt (netmiko's ProCurve driver waits for the "Copyright").
+_BANNERS = {
+    "hp_procurve": "HP J9773A 2530-24G-PoEP Switch\r\nSoftware revision YA.16.10.0020\r\n\r\n"
+                   "(C) Copyright 2020 Hewlett Packard Enterprise Development LP\r\n",
+}
+
+
 def _hang(*_args: Any, **_kwargs: Any) -> str:
     time.sleep(3600)  # a device stuck mid-command; the lab kills this process by PID
     return ""
@@ -587,7 +596,9 @@ def run_fakenos(spec_path: Path) -> None:
                                "configuration": {"address": "127.0.0.1", "timeout": 1}}},
         "hosts": {
             d["name"]: {"port": d["port"], "username": "admin", "password": d["password"],
-                        "nos": {"plugin": f"lab_{d['name'].lower()}"}}
+                        "nos": {"plugin": f"lab_{d['name'].lower()}"},
+                        "shell": {"plugin": "CMDShell",
+                                  "configuration": {"intro": _BANNERS.get(d["platform"], "")}}}
             for d in spec["devices"]
         },
     }
