@@ -223,3 +223,9 @@ def test_attestation_review_periods_are_ordered() -> None:
         spec = req.attestation
         if spec is not None and spec.warn_after_days is not None:
             assert spec.review_every_days is not None and spec.warn_after_days < spec.review_every_days, req.id
+
+
+def test_every_registered_check_is_used_by_a_requirement() -> None:
+    """A check no requirement names would never run: a new check must be placed in the map."""
+    used = {ref.check for req in load_map().requirements for ref in req.checks}
+    assert set(registry()) - used == set()
