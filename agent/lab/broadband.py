@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,8 +85,18 @@ def start_snmpsim(workdir: Path, snmprec: str, community: str, port: int) -> sub
     return subprocess.Popen(
         [binary, f"--data-dir={data}", f"--cache-dir={workdir / 'snmp-cache'}",
          f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
     )
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the demo dies, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def wait_tcp(port: int, timeout_s: float) -> bool:
@@ -147,7 +158,7 @@ class BroadbandLab:
         self.server = subprocess.Popen(
             [sys.executable, "-m", "agent.speed_server", "--host", "127.0.0.1", "--port", str(port),
              "--shape-mbps", f"{self.line_mbps:g}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
         )
         if not wait_tcp(port, 5.0):
             raise RuntimeError(f"the lab speed server did not start on 127.0.0.1:{port}")
