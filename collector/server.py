@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from fastapi import FastAPI
 
@@ -16,6 +17,9 @@ MAX_BODY_ENV = "SCHOOLNET_COLLECTOR_MAX_BODY_BYTES"
 
 def app_from_env() -> FastAPI:
     """uvicorn factory (one per worker process): the database URL comes from the environment."""
+    # A thread that holds the database write lock and returns from C (sqlite3/psycopg release the GIL) waits up
+    # to the GIL switch interval while other threads parse uploads; 5 ms by default, the whole write's length.
+    sys.setswitchinterval(0.0005)
     settings = IngestSettings(max_body_bytes=int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES)))
     return create_app(os.environ[DB_ENV], settings=settings, run_migrations=False)
 
