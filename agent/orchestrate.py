@@ -80,6 +80,24 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+PLAN_KIND_SUFFIX = ".plan"  # evidence kind of a probe that could not even list its targets
+
+
+def plan_tasks(probes: Sequence[Probe]) -> list[tuple[str, ProbeTask]]:
+    """Ask every probe for its tasks, once. A probe that cannot plan becomes one failing task with the reason."""
+    planned: list[tuple[str, ProbeTask]] = []
+    for probe in probes:
+        try:
+            tasks = probe.tasks()
+        except Exception as exc:
+            # Planning failed (bad section, missing tool): one failed observation for the whole probe.
+            failing = ProbeTask(target=probe.name, kind=f"{probe.name}{PLAN_KIND_SUFFIX}", run=_raiser(exc))
+            planned.append((probe.name, failing))
+            continue
+        planned.extend((probe.name, task) for task in tasks)
+    return planned
+
+
 async def run_probes(
     probes: Sequence[Probe],
     *,
@@ -87,17 +105,19 @@ async def run_probes(
     concurrency: int,
     progress: ProgressFn | None = None,
 ) -> tuple[list[EvidenceRecord], list[ProbeRun]]:
-    """Run every task of every probe; return evidence records (ids assigned in a stable order)."""
+    """Plan and run every task of every probe."""
+    return await run_planned(plan_tasks(probes), timeout_s=timeout_s, concurrency=concurrency, progress=progress)
+
+
+async def run_planned(
+    planned: Sequence[tuple[str, ProbeTask]],
+    *,
+    timeout_s: float,
+    concurrency: int,
+    progress: ProgressFn | None = None,
+) -> tuple[list[EvidenceRecord], list[ProbeRun]]:
+    """Run planned tasks concurrently; return evidence records (ids assigned in a stable order)."""
     limit = asyncio.Semaphore(concurrency)
-    planned: list[tuple[str, ProbeTask]] = []
-    for probe in probes:
-        try:
-            tasks = probe.tasks()
-        except Exception as exc:
-            # Planning failed (bad section, missing tool): one failed observation for the whole probe.
-            planned.append((probe.name, ProbeTask(target=probe.name, kind=f"{probe.name}.plan", run=_raiser(exc))))
-            continue
-        planned.extend((probe.name, task) for task in tasks)
 
     async def guarded(name: str, task: ProbeTask) -> list[Observation]:
         async with limit:

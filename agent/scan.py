@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agent import __version__
 from agent.config import Config
-from agent.orchestrate import run_probes
+from agent.orchestrate import plan_tasks, run_planned
 from agent.probe_registry import load_probes
 from agent.report.build import build_report
 from agent.report.model import ProbeSummary, Report, ReportAgent
@@ -55,15 +55,13 @@ def run_scan(config: Config, only: list[str], *, show_progress: bool = True) -> 
                 if state == "failed":
                     progress.console.print(f"[yellow]{probe}: {target} could not be measured (see report)")
 
-        for probe in probes:
-            try:
-                count = len(probe.tasks())
-            except Exception:
-                count = 1
-            bars[probe.name] = progress.add_task(probe.name, total=max(count, 1), current="")
+        planned = plan_tasks(probes)  # once: tasks() may open files or resolve names
+        for name in dict.fromkeys(name for name, _ in planned):
+            count = sum(1 for probe_name, _ in planned if probe_name == name)
+            bars[name] = progress.add_task(name, total=count, current="")
         evidence, runs = asyncio.run(
-            run_probes(
-                probes,
+            run_planned(
+                planned,
                 timeout_s=config.probes.target_timeout_s,
                 concurrency=config.probes.concurrency,
                 progress=on_progress,

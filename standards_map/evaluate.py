@@ -145,6 +145,10 @@ def _run_check(
     records = [record for record in evidence if record.kind == spec.kind]
     if not records:
         probe = _PROBE_OF_KIND_PREFIX.get(spec.kind.split(".")[0], spec.kind.split(".")[0])
+        could_not_plan = [r for r in evidence if r.probe == probe and r.kind.endswith(".plan") and not r.ok]
+        if could_not_plan:
+            detail = f"Could not run the {probe} probe: {could_not_plan[0].error}"
+            return [(Outcome(status=Status.UNKNOWN, detail=detail), None, could_not_plan[0].id)]
         detail = f"No evidence: the {probe} probe collected no {spec.kind} data (not configured, or skipped)."
         return [(Outcome(status=Status.UNKNOWN, detail=detail), None, None)]
 

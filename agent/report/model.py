@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from probes.evidence import EvidenceRecord
 from standards_map.evaluate import RequirementStatus, Result
@@ -43,9 +42,9 @@ class Report(BaseModel):
     report_id: UUID
     site: ReportSite
     agent: ReportAgent
-    started_at: datetime
-    finished_at: datetime
-    evaluated_at: datetime = Field(description="when the results were (re)judged")
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    evaluated_at: AwareDatetime = Field(description="when the results were (re)judged")
     standards_version: str
     evidence: list[EvidenceRecord]
     results: list[Result]

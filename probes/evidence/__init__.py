@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 _KINDS: dict[str, type[Evidence]] = {}
 
@@ -56,7 +56,7 @@ class EvidenceRecord(BaseModel):
     kind: str = Field(description="Evidence kind, e.g. broadband.speed, switch.device, wifi.scan")
     probe: str = Field(description="The probe that collected it: switches, wifi, broadband, firewall")
     target: str = Field(description="Device, SSID, location or server it is about")
-    collected_at: datetime
+    collected_at: AwareDatetime
     ok: bool = Field(description="False when the probe could not collect; error then says why")
     error: str | None = None
     data: dict[str, Any] | None = Field(

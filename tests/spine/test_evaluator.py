@@ -56,6 +56,16 @@ def test_failed_probe_is_unknown_never_fail() -> None:
     assert "server unreachable" in result.detail
 
 
+def test_probe_that_could_not_plan_is_unknown_with_its_reason() -> None:
+    from probes.evidence import EvidenceRecord
+
+    record = EvidenceRecord.failed("ev-0001", "broadband", "broadband.plan", "broadband", NOW,
+                                   "FileNotFoundError: iperf3 not installed")
+    result = _one(evaluate(smap(requirement("dfe.broadband.speed", checks=[DOWNLOAD])), [record], site(), [], NOW))
+    assert result.status is Status.UNKNOWN
+    assert result.detail == "Could not run the broadband probe: FileNotFoundError: iperf3 not installed"
+
+
 def test_slow_nic_makes_speed_unknown_not_fail() -> None:
     record = speed_record(94, link_speed_mbps=100, interface="eth0")
     result = _one(evaluate(smap(requirement("dfe.broadband.speed", checks=[DOWNLOAD])), [record], site(), [], NOW))

@@ -125,6 +125,15 @@ def test_evaluate_rejudges_with_current_map(tmp_path: Path) -> None:
     assert (out / "report.html").exists()
 
 
+def test_report_times_must_carry_a_zone() -> None:
+    from pydantic import ValidationError
+
+    data = json.loads(report_json_bytes(sample_report()))
+    data["started_at"] = "2026-11-29T12:00:00"
+    with pytest.raises(ValidationError, match="timezone"):
+        Report.model_validate(data)
+
+
 @pytest.mark.parametrize("content", ["not json", '{"schema_version": 1}'])
 def test_evaluate_rejects_bad_input(tmp_path: Path, content: str) -> None:
     path = tmp_path / "report.json"
