@@ -120,3 +120,21 @@ def test_secret_ref_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         SecretRef(env="SN_TEST_MISSING").resolve()
     with pytest.raises(ValueError):
         SecretRef()
+
+
+def test_every_commented_example_in_config_example_is_valid() -> None:
+    """Uncomment every example line of config.example.toml: the result must still load (docs never rot)."""
+    import re
+    import tomllib
+
+    from agent.config import Config
+
+    example = re.compile(r"^# (\[\[?[a-z_.0-9]+\]\]?\s*(#.*)?$|[a-z_0-9]+ = )")
+    lines = [line[2:] if example.match(line) else line
+             for line in (REPO_ROOT / "config.example.toml").read_text().splitlines()]
+    uncommented = "\n".join(lines)
+    config = Config.model_validate(tomllib.loads(uncommented))
+    assert config.switches.devices and config.switches.ups and config.switches.discovery
+    assert config.wifi.live and config.wifi.guest_isolation and config.wifi.ssids
+    assert config.broadband.router and config.broadband.wan_links and config.attestations
+    assert config.upload.url
