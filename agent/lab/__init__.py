@@ -89,7 +89,7 @@ class Lab(AbstractContextManager["Lab"]):
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             for component in self.components:
-                fragment = component.start(self.workdir)
+                fragment = self._start(component)
                 self.started.append(component)
                 self.config = _merge(self.config, fragment)
         except BaseException:
@@ -101,6 +101,18 @@ class Lab(AbstractContextManager["Lab"]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    def _start(self, component: LabComponent, attempts: int = 2) -> dict[str, Any]:
+        """Start one component, retrying once: a free port picked a moment ago can be taken by another process."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return component.start(self.workdir)
+            except Exception as error:
+                component.stop()
+                if attempt == attempts:
+                    raise
+                log.warning("lab component %s failed to start (%s); retrying", component.name, error)
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         while self.started:

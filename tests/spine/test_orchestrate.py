@@ -87,3 +87,28 @@ def test_targets_run_concurrently() -> None:
     assert len(records) == 4 and all(r.ok for r in records)
     # Four 0.3 s targets at once take about 0.3 s, not 1.2 s (generous bound: this is not a benchmark).
     assert time.monotonic() - started < 1.0
+
+
+def test_lab_retries_a_component_that_failed_to_start(tmp_path) -> None:
+    from agent.lab import Lab
+
+    class Flaky:
+        name = "flaky"
+
+        def __init__(self) -> None:
+            self.starts = 0
+            self.stops = 0
+
+        def start(self, workdir):
+            self.starts += 1
+            if self.starts == 1:
+                raise RuntimeError("port taken")
+            return {"broadband": {"runs": 1}}
+
+        def stop(self) -> None:
+            self.stops += 1
+
+    flaky = Flaky()
+    with Lab(tmp_path, components=[flaky]) as lab:
+        assert lab.config["broadband"] == {"runs": 1}
+    assert flaky.starts == 2 and flaky.stops == 2  # stopped after the failed start, and at the end
