@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from agent.errors import CannotRunError, UsageError
-from agent.outbox import write_atomic
+from agent.files import write_atomic
 from agent.signing import load_keys, raw_public_bytes
 from agent.upload import check_url, tls_verify
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,35 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.files import fsync_dir, write_atomic
+
 OUTBOX_DIR = "outbox"
 REJECTED_DIR = "rejected"
 ENVELOPE_SUFFIX = ".envelope.json"
 STATE_SUFFIX = ".state.json"
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Temp file in the same directory, fsync, rename, fsync the directory: all or nothing on disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _now() -> datetime:
@@ -175,7 +151,7 @@ class Outbox:
         envelope_path, state_path = self._paths(item.report_id)
         envelope_path.unlink(missing_ok=True)
         state_path.unlink(missing_ok=True)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
 
     def move_to_rejected(self, item: OutboxItem, reason: str) -> None:
         """The collector refused it for good: keep it aside with the reason, so a person can look."""
@@ -190,7 +166,7 @@ class Outbox:
         write_atomic(new_state, json.dumps(item.state_dict()).encode())
         os.replace(envelope_path, new_envelope)
         state_path.unlink(missing_ok=True)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         item.envelope_path = new_envelope
 
     @contextmanager

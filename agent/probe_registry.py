@@ -6,9 +6,9 @@ loads scapy or netmiko.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from agent.entry import load_entry
 from agent.errors import UsageError
 
 if TYPE_CHECKING:
@@ -41,13 +41,6 @@ def load_probes(config: Config, names: list[str]) -> list[Probe]:
     for name in names:
         path = PROBES.get(name)
         if path is None:
-            continue  # an area with no probe yet: its requirements report "no evidence"
-        module_name, factory_name = path.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(module_name.rsplit(".", 1)[0]):
-                continue  # the probe module itself is not written yet
-            raise
-        probes.append(getattr(module, factory_name)(config))
+            continue  # an area with no probe yet (firewall): its requirements report "no evidence"
+        probes.append(load_entry(path)(config))
     return probes

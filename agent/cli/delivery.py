@@ -187,7 +187,7 @@ def verify_command(
     except (ValueError, AttributeError):
         pass
     if output is not None:
-        from agent.outbox import write_atomic
+        from agent.files import write_atomic
 
         write_atomic(output, payload, mode=0o644)
     if fmt is Format.json:

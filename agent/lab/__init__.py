@@ -7,16 +7,17 @@ Adding a simulated device is one module here and one line in LAB_COMPONENTS.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from agent.entry import load_entry
+
 log = logging.getLogger("schoolnet.lab")
 
-# "module:Class" paths, imported lazily; a module that does not exist yet is skipped.
+# "module:Class" paths, imported when the lab starts.
 LAB_COMPONENTS: list[str] = [
     "agent.lab.switches:SwitchLab",
     "agent.lab.wifi:WifiLab",
@@ -130,14 +131,4 @@ class Lab(AbstractContextManager["Lab"]):
 
 
 def available_components() -> list[LabComponent]:
-    components: list[LabComponent] = []
-    for entry in LAB_COMPONENTS:
-        module_name, class_name = entry.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        components.append(getattr(module, class_name)())
-    return components
+    return [load_entry(entry)() for entry in LAB_COMPONENTS]

@@ -7,10 +7,11 @@ per cell (used for colour), so the template stays generic.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from agent.entry import load_entry
 
 if TYPE_CHECKING:
     from agent.report.model import Report
@@ -30,7 +31,7 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
 
 
-# "module:function" paths, imported lazily; a missing module is skipped (its area is not built yet).
+# "module:function" paths, imported when a report is rendered.
 SECTION_BUILDERS: list[str] = [
     "agent.report.area_switches:inventory_table",
     "agent.report.area_wifi:rooms_table",
@@ -41,14 +42,7 @@ SECTION_BUILDERS: list[str] = [
 def build_tables(report: Report) -> list[Table]:
     tables: list[Table] = []
     for path in SECTION_BUILDERS:
-        module_name, fn_name = path.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        builder: Callable[[Report], Table | None] = getattr(module, fn_name)
+        builder: Callable[[Report], Table | None] = load_entry(path)
         table = builder(report)
         if table is not None:
             tables.append(table)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from agent.files import write_atomic
 from agent.report.model import Report
 from agent.report.sections import build_tables
 from standards_map.checks import registry
@@ -38,21 +37,6 @@ STATUS_LABEL = {
     "not_applicable": "Not applicable",
     "manual": "Needs confirming",
 }
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def report_json_bytes(report: Report) -> bytes:
@@ -147,14 +131,14 @@ def write_reports(report: Report, output_dir: Path, formats: tuple[str, ...] = (
     written = []
     if "json" in formats:
         path = output_dir / "report.json"
-        write_atomic(path, report_json_bytes(report))
+        write_atomic(path, report_json_bytes(report), mode=0o644)
         written.append(path)
     if "html" in formats:
         path = output_dir / "report.html"
-        write_atomic(path, report_html_text(report).encode("utf-8"))
+        write_atomic(path, report_html_text(report).encode("utf-8"), mode=0o644)
         written.append(path)
     if "csv" in formats:
         path = output_dir / "report.csv"
-        write_atomic(path, report_csv_text(report).encode("utf-8"))
+        write_atomic(path, report_csv_text(report).encode("utf-8"), mode=0o644)
         written.append(path)
     return written
