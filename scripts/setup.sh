@@ -21,6 +21,12 @@ fi
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+# pip's output goes to a log; it is shown only when the install fails.
+log=.venv/setup.log
+if ! { .venv/bin/python -m pip install -q --disable-pip-version-check -U pip &&
+       .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"; } >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "setup: pip install failed (full log: $log)" >&2
+  exit 1
+fi
 echo "setup: ready (.venv, extras: $extras)" >&2
