@@ -75,12 +75,15 @@ def demo(
         "schoolnet-demo"
     ),
     fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="Keep the simulated network and collector up until Ctrl-C.")
+    ] = False,
 ) -> None:
     """Start the built-in simulated school network on loopback and audit it end to end."""
     from agent.demo import run_demo
     from standards_map.model import load_map
 
-    report = run_demo(output)
+    report = run_demo(output, keep_running=keep_running)
     _print_report(report, fmt, load_map())
     err.print(f"Open {output.resolve() / 'report.html'} in a browser (also report.json, report.csv).")
     raise typer.Exit(_exit_code(report))

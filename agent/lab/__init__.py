@@ -8,6 +8,7 @@ Adding a simulated device is one module here and one line in LAB_COMPONENTS.
 from __future__ import annotations
 
 import logging
+import signal
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +64,17 @@ BASE_CONFIG: dict[str, Any] = {
         },
     ],
 }
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for simulator processes: Linux sends them SIGTERM when the demo or test that started them
+    dies, even by SIGKILL (PR_SET_PDEATHSIG), so no simulator outlives its lab. Does nothing elsewhere."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from agent.lab import die_with_parent
 
 log = logging.getLogger("schoolnet.lab")
 
@@ -85,18 +86,9 @@ def start_snmpsim(workdir: Path, snmprec: str, community: str, port: int) -> sub
     return subprocess.Popen(
         [binary, f"--data-dir={data}", f"--cache-dir={workdir / 'snmp-cache'}",
          f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
     )
 
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM when the demo dies, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def wait_tcp(port: int, timeout_s: float) -> bool:
@@ -158,7 +150,7 @@ class BroadbandLab:
         self.server = subprocess.Popen(
             [sys.executable, "-m", "agent.speed_server", "--host", "127.0.0.1", "--port", str(port),
              "--shape-mbps", f"{self.line_mbps:g}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent,
         )
         if not wait_tcp(port, 5.0):
             raise RuntimeError(f"the lab speed server did not start on 127.0.0.1:{port}")

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import requests
 
-from agent.lab import BASE_CONFIG
+from agent.lab import BASE_CONFIG, die_with_parent
 
 log = logging.getLogger("schoolnet.lab.collector")
 
@@ -72,6 +72,7 @@ class CollectorLab:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() ends it and anything it started
+            preexec_fn=die_with_parent,
         )
         try:
             self._wait_ready()

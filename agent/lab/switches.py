@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.lab import die_with_parent
+
 log = logging.getLogger("schoolnet.lab.switches")
 
 DATA = Path(__file__).resolve().parent / "switch_data"
@@ -333,17 +335,6 @@ def _stop_process(proc: subprocess.Popen[bytes] | None) -> None:
         pass
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM it when the parent dies, so a killed demo or test run
-    cannot leave simulators behind. Elsewhere this does nothing."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
 
 def _wait_tcp(ports: Iterable[int], deadline_s: float, proc: subprocess.Popen[bytes] | None = None) -> list[int]:
     """Ports still closed when the deadline passes or ``proc`` exits (empty when all accept connections)."""
@@ -399,7 +390,7 @@ class SnmpAgent:
         ]
         env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
         self.proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                     stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         first = next(iter(self.walks))
         deadline_s = 10.0 + 0.25 * len(self.walks)  # snmpsim indexes every file before it answers
         if not self._wait_ready(first, deadline_s):
@@ -481,7 +472,7 @@ class SwitchLab:
             self.fakenos = subprocess.Popen(
                 [sys.executable, "-m", "agent.lab.switches", "fakenos", str(spec_path)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fakenos.log", "wb"),
-                cwd=str(Path(__file__).resolve().parents[2]), preexec_fn=_die_with_parent,
+                cwd=str(Path(__file__).resolve().parents[2]), preexec_fn=die_with_parent,
             )
             closed = _wait_tcp(self.ports.values(), 15.0, self.fakenos)
             if closed:

@@ -5,6 +5,7 @@ The browser test opens the HTML report in Debian's headless Chromium and fails o
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,43 +21,61 @@ import pytest
 from standards_map.model import load_map
 
 
-def _session_processes(session_id: int) -> list[str]:
+def _tagged_processes(tag: str) -> list[str]:
+    """Processes whose environment carries ``tag``: the demo and everything it started, even in other sessions."""
+    needle = f"SCHOOLNET_TEST_TAG={tag}".encode()
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            environ = (proc / "environ").read_bytes()
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if int(fields[3]) == session_id:  # field 6 of /proc/PID/stat: session id
+        if needle in environ.split(b"\0"):
             found.append(f"{proc.name}: {cmdline}")
     return found
+
+
+def _start_demo(output: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    tag = uuid.uuid4().hex
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "demo", "--output", str(output), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "SCHOOLNET_TEST_TAG": tag},
+    )
+    return process, tag
+
+
+def _kill_tagged(tag: str) -> None:
+    for entry in _tagged_processes(tag):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(entry.split(":")[0]), 9)
+
+
+def _wait_until_gone(tag: str, timeout_s: float) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while _tagged_processes(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _tagged_processes(tag)
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     output = tmp_path_factory.mktemp("demo")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agent", "demo", "--output", str(output)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # everything the demo starts shares this session id
-    )
+    process, tag = _start_demo(output)
     try:
         stdout, stderr = process.communicate(timeout=180)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)
+        _kill_tagged(tag)
         raise
     # Whatever the demo started must be gone shortly after it exits.
-    deadline = time.monotonic() + 5
-    while _session_processes(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    leftovers = _session_processes(process.pid)
-    if leftovers:
-        os.killpg(process.pid, 9)
+    leftovers = _wait_until_gone(tag, 5)
+    _kill_tagged(tag)
     assert not leftovers, f"demo left processes behind: {leftovers}"
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), output
 
@@ -112,3 +132,24 @@ def test_html_report_renders_in_chromium(demo_run: tuple[subprocess.CompletedPro
     assert requests == [(output / "report.html").as_uri()]  # nothing else was loaded
     assert cards == 5 and headings == len(load_map().requirements)
     assert (output / "report.png").stat().st_size > 50_000
+
+
+def test_demo_killed_with_sigterm_leaves_nothing_behind(tmp_path: Path) -> None:
+    """`--keep-running` holds the lab up; SIGTERM (as from a service manager) must still stop every simulator."""
+    import signal
+
+    process, tag = _start_demo(tmp_path, "--keep-running")
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "stay up" in line:
+                break
+        else:
+            raise AssertionError("the demo ended without holding the lab up")
+        running = _tagged_processes(tag)
+        assert any("collector" in p for p in running) and any("fakenos" in p for p in running), running
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert _wait_until_gone(tag, 10) == []
+    finally:
+        _kill_tagged(tag)
