@@ -27,7 +27,8 @@ class WifiProbe:
         if not self.wifi.enabled:
             return []
         tasks = [
-            ProbeTask(target=str(path), kind="wifi.scan", run=partial(self._capture, Path(path)))
+            # The file name, not the whole path: the report is read by people, and paths can be long or temporary.
+            ProbeTask(target=Path(path).name, kind="wifi.scan", run=partial(self._capture, Path(path)))
             for path in self.wifi.captures
         ]
         if self.wifi.live is not None:
@@ -59,7 +60,7 @@ class WifiProbe:
         from probes.wifi.files import analyze_file
 
         scan = analyze_file(path)
-        return [Observation(kind=scan.kind, target=str(path), evidence=scan)]
+        return [Observation(kind=scan.kind, target=path.name, evidence=scan)]
 
     def _live(self) -> list[Observation]:
         from probes.wifi.live import live_capture
