@@ -88,7 +88,16 @@ def audit_config(
                          "results": [r.model_dump(mode="json") for r in results]}, indent=2))
     else:
         lines = [f"{target} ({platform}), from {file}"]
+        # A check that serves several requirements is shown once, with every requirement it counts towards.
+        requirements: dict[str, list[str]] = {}
         for r in results:
+            requirements.setdefault(r.check, []).append(r.requirement or "")
+        shown: set[str] = set()
+        for r in results:
+            if r.check in shown:
+                continue
+            shown.add(r.check)
             lines.append(f"  {r.status.value:<14} {r.check:<38} {r.detail}")
+            lines.append(f"  {'':<14} {'':<38} ({', '.join(requirements[r.check])})")
         emit("\n".join(lines))
     raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)
