@@ -105,6 +105,10 @@ def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = No
 
     if header:
         f["model"] = header.group(1)
+    # The editor header also names the release that wrote the config: the firmware, for an offline audit.
+    release = re.search(r"^; .*Created on release #(\S+)", text, re.MULTILINE)
+    if release:
+        f["firmware_version"] = release.group(1)
     hostname = lines_matching(conf, r"^hostname\s")
     if hostname:
         f["hostname"] = hostname[0].split(None, 1)[1].strip('"')

@@ -111,6 +111,7 @@ def test_napalm_procurve_running_config(realworld):
     facts = hp_procurve.parse_running_config(text)
     assert facts["config_complete"] is True
     assert (facts["hostname"], facts["model"]) == ("HP-E2910al-48G-PoE", "J9148A")
+    assert facts["firmware_version"] == "W.15.08.0012"  # from "; ... Created on release #W.15.08.0012"
     assert facts["http_mgmt_enabled"] is False  # "no web-management"
     assert facts["telnet_enabled"] is True  # AOS-S default, no "no telnet-server"
     assert facts["ntp_servers"] == 1  # "sntp server priority 1 192.168.1.2"
