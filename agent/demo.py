@@ -11,7 +11,7 @@ from pathlib import Path
 from agent.cli.common import err
 from agent.config import load_config
 from agent.lab import Lab
-from agent.probe_registry import AREAS
+from agent.probe_registry import parse_only
 from agent.report.model import Report
 from agent.scan import scan_and_write
 
@@ -34,7 +34,7 @@ def run_demo(output: Path, keep_running: bool = False) -> Report:
         err.print(f"Simulated school network up: {names}")
         config_path = lab.write_config(output / "schoolnet-demo.toml")
         config = load_config(config_path)
-        report = scan_and_write(config, list(AREAS), output, show_progress=sys.stderr.isatty())
+        report = scan_and_write(config, parse_only(None), output, show_progress=sys.stderr.isatty())
         if config.upload.enabled and config.upload.url:
             err.print(f"Collector (simulated trust server): {config.upload.url} (API docs at {config.upload.url}/docs)")
             token = next((getattr(c, "viewer_token", None) for c in lab.started if c.name == "collector"), None)
