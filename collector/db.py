@@ -39,7 +39,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # Reports are ~300 KB blobs: bigger pages mean shorter overflow chains (only takes effect on a new file).
             cursor.execute("PRAGMA page_size=16384")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: in WAL mode NORMAL skips the fsync at commit, so a power cut can lose transactions that were
+            # acknowledged; the agent deletes its outbox copy on our 201, so every acknowledged report must survive.
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
