@@ -163,8 +163,12 @@ def create_app(
         migrate(engine)
     sessions = session_factory(engine)
     write_guard = WriteGuard(engine)
-    # Ingest is CPU-bound under the GIL: a few threads keep the database busy; forty would only thrash.
-    ingest_thread_count = int(os.environ.get("SCHOOLNET_COLLECTOR_INGEST_THREADS", "4"))
+    # Ingest is CPU-bound under the GIL (JSON, base64, validation hold it for 0.1-0.3 ms at a time), so a second
+    # ingest thread in a worker mostly delays the first one's return from the database, while it holds the SQLite
+    # write lock at that. One per worker process measured best (2 workers, 16 clients: SQLite 370 reports/s with
+    # 1 thread, 345 with 2, 301 with 4; PostgreSQL no worse with 1, at less CPU per report). Scale with --workers;
+    # a PostgreSQL far away (milliseconds per round trip) may want 2 (SCHOOLNET_COLLECTOR_INGEST_THREADS).
+    ingest_thread_count = int(os.environ.get("SCHOOLNET_COLLECTOR_INGEST_THREADS", "1"))
     limiters: list[CapacityLimiter] = []  # made on first use: it needs the running event loop
     ingest_settings = settings or IngestSettings()
     app = FastAPI(
