@@ -14,9 +14,9 @@ from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
     UnparseableOutput,
-    build_ports,
     capabilities,
     children,
+    finish_ports,
     lines_matching,
     merge,
     neighbour,
@@ -52,13 +52,7 @@ class ArubaAosCx:
             ("show running-config", lambda t: merge(facts, parse_running_config(t, ports))),
             ("show lldp neighbor-info detail", read_lldp),
         ), self.config_command)
-        neighbours = facts.get("lldp_neighbours")
-        if ports:
-            facts["ports"] = build_ports(ports, neighbours)
-            if facts.get("config_complete"):
-                facts["user_vlans"] = sorted(
-                    {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and p.get("vlan") is not None}
-                )
+        finish_ports(facts, ports)
         return facts
 
 

@@ -10,9 +10,9 @@ from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
     UnparseableOutput,
-    build_ports,
     capabilities,
     children,
+    finish_ports,
     lines_matching,
     merge,
     neighbour,
@@ -61,12 +61,7 @@ class CiscoIos:
             ("show power inline", lambda t: _poe(t, ports)),
             ("show lldp neighbors detail", read_lldp),
         ), self.config_command)
-        neighbours = facts.get("lldp_neighbours")
-        if ports:
-            facts["ports"] = build_ports(ports, neighbours)
-            access_vlans = {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and not p.get("uplink")}
-            if facts.get("config_complete"):
-                facts["user_vlans"] = sorted(v for v in access_vlans if v is not None)
+        finish_ports(facts, ports)
         return facts
 
 

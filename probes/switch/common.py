@@ -154,6 +154,18 @@ def build_ports(ports: Mapping[str, dict[str, Any]], neighbours: list[LldpNeighb
     return out
 
 
+def finish_ports(facts: Facts, ports: Mapping[str, dict[str, Any]]) -> None:
+    """Turn the per-port facts gathered from config and show output into the evidence's port list, and record the
+    user VLANs (those of access ports that are not uplinks) when the config is complete enough to trust."""
+    if not ports:
+        return
+    facts["ports"] = build_ports(ports, facts.get("lldp_neighbours"))
+    if facts.get("config_complete"):
+        facts["user_vlans"] = sorted(
+            {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and not p.get("uplink")} - {None}
+        )
+
+
 def vlan_ids(spec: str) -> list[int]:
     """'1,10-12,20' -> [1, 10, 11, 12, 20]."""
     ids: list[int] = []

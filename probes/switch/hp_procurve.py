@@ -14,8 +14,8 @@ from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
     UnparseableOutput,
-    build_ports,
     children,
+    finish_ports,
     lines_matching,
     merge,
     neighbour,
@@ -65,13 +65,7 @@ class HpProcurve:
             ("show interfaces brief", lambda t: _brief(t, ports)),
             ("show lldp info remote-device", read_lldp),
         ), self.config_command)
-        neighbours = facts.get("lldp_neighbours")
-        if ports:
-            facts["ports"] = build_ports(ports, neighbours)
-            if facts.get("config_complete"):
-                facts["user_vlans"] = sorted(
-                    {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and p.get("vlan") is not None}
-                )
+        finish_ports(facts, ports)
         return facts
 
 

@@ -11,7 +11,7 @@ from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
     UnparseableOutput,
-    build_ports,
+    finish_ports,
     merge,
     neighbour,
     parse_config,
@@ -45,13 +45,7 @@ class JuniperJunos:
             ("show configuration", lambda t: merge(facts, parse_running_config(t, ports))),
             ("show lldp neighbors", read_lldp),
         ), self.config_command)
-        neighbours = facts.get("lldp_neighbours")
-        if ports:
-            facts["ports"] = build_ports(ports, neighbours)
-            if facts.get("config_complete"):
-                facts["user_vlans"] = sorted(
-                    {p["vlan"] for p in facts["ports"] if p.get("mode") == "access" and p.get("vlan") is not None}
-                )
+        finish_ports(facts, ports)
         return facts
 
 
