@@ -229,24 +229,28 @@ def _store(
         for r in report.results
     ]
     requirements = [[_text(r.id), _text(r.standard), _text(r.title), str(r.status)] for r in report.requirements]
+    # The report's own row, shared by both paths.
+    row = {
+        "report_id": report_id,
+        "site_pk": site_pk,
+        "keyid": keyid,
+        "received_at": now,
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
+        "schema_version": report.schema_version,
+        "standards_version": _text(report.standards_version),
+        "agent_id": _text(report.agent.id),
+        "agent_version": _text(report.agent.version),
+        "payload_sha256": payload_sha256,
+        "envelope": body,
+    }
     if connection.dialect.name == "postgresql":
         # One statement (CTEs) for the report and its rows: one round trip, committed on its own (autocommit).
         connection.execute(
             _PG_STORE,
             {
-                "report_id": report_id,
-                "site_pk": site_pk,
-                "keyid": keyid,
-                "received_at": now,
-                "started_at": report.started_at,
-                "finished_at": report.finished_at,
-                "schema_version": report.schema_version,
-                "standards_version": _text(report.standards_version),
-                "agent_id": _text(report.agent.id),
-                "agent_version": _text(report.agent.version),
-                "payload_sha256": payload_sha256,
+                **row,
                 "summary": json.dumps(summary),
-                "envelope": body,
                 "results": json.dumps(results),
                 "requirements": json.dumps(requirements),
             },
@@ -255,21 +259,7 @@ def _store(
     # Core inserts (no ORM unit of work): this is the hot path of a national collector.
     connection.execute(
         insert(StoredReport.__table__),
-        {
-            "report_id": report_id,
-            "site_pk": site_pk,
-            "keyid": keyid,
-            "received_at": now,
-            "started_at": report.started_at,
-            "finished_at": report.finished_at,
-            "schema_version": report.schema_version,
-            "standards_version": _text(report.standards_version),
-            "agent_id": _text(report.agent.id),
-            "agent_version": _text(report.agent.version),
-            "payload_sha256": payload_sha256,
-            "summary": summary,
-            "envelope": body,
-        },
+        {**row, "summary": summary},
     )
     if connection.dialect.name == "sqlite":
         _insert_rows_sqlite(connection, report_id, site_pk, report.finished_at, results, requirements)
