@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from contract.evidence import EvidenceRecord
 from probes.base import Observation, Probe, ProbeTask
-from probes.evidence import EvidenceRecord
 
 log = logging.getLogger("schoolnet.scan")
 

@@ -295,7 +295,7 @@ def report_bytes(
     from agent.report.build import build_report
     from agent.report.model import ReportAgent
     from agent.report.writers import report_json_bytes
-    from probes.evidence import EvidenceRecord
+    from contract.evidence import EvidenceRecord
     from standards_map.model import load_map
     from standards_map.site import SiteProfile
 

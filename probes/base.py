@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from probes.evidence import Evidence
+from contract.evidence import Evidence
 
 
 def utcnow() -> datetime:

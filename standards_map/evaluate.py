@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from probes.evidence import EvidenceRecord
+from contract.evidence import EvidenceRecord
 from standards_map.checks import CheckSpec, registry
 from standards_map.model import CheckRef, Requirement, StandardsMap
 from standards_map.outcome import Outcome, Status, worst

@@ -17,7 +17,7 @@ from agent.errors import CannotRunError, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from agent.config.broadband import BroadbandConfig
-    from probes.evidence.broadband import BroadbandSpeed
+    from contract.evidence.broadband import BroadbandSpeed
 
 broadband_app = typer.Typer(help="Broadband line: throughput, latency under load, backup connection.",
                             no_args_is_help=True)

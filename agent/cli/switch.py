@@ -13,7 +13,7 @@ from agent.cli.common import Format, emit
 from agent.errors import UsageError
 
 if TYPE_CHECKING:
-    from probes.evidence.switch import SwitchDevice
+    from contract.evidence.switch import SwitchDevice
     from standards_map.evaluate import Result
 
 switch_app = typer.Typer(help="Switches: audit saved configurations offline.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def device_from_config(path: Path, platform: str, role: str = "edge") -> SwitchD
 
 def judge(device: SwitchDevice, target: str, phase: str) -> list[Result]:
     """Every requirement of the map, judged on this one device (only switch.device checks are kept)."""
-    from probes.evidence import EvidenceRecord
+    from contract.evidence import EvidenceRecord
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map

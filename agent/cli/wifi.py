@@ -14,7 +14,7 @@ from agent.errors import CannotRunError, UsageError
 
 if TYPE_CHECKING:
     from agent.config import Config
-    from probes.evidence.wifi import WifiScan
+    from contract.evidence.wifi import WifiScan
     from standards_map.evaluate import Result
     from standards_map.site import SiteProfile
 
@@ -54,7 +54,7 @@ def _site(cfg: Config | None) -> SiteProfile:
 
 def judge(scans: list[WifiScan], site: SiteProfile, target: str) -> list[Result]:
     """Run the wireless standard's checks that read these scans' evidence kinds (wifi.scan, wifi.survey)."""
-    from probes.evidence import EvidenceRecord
+    from contract.evidence import EvidenceRecord
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map

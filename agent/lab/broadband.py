@@ -104,8 +104,8 @@ def wait_tcp(port: int, timeout_s: float) -> bool:
 
 def seed_history(folder: Path, now: datetime, days: int = 7) -> None:
     """Simulated nightly and daytime runs of the past week: slower in the teaching day, as real lines are."""
+    from contract.evidence.broadband import HistoryPoint
     from probes.broadband.history import append
-    from probes.evidence.broadband import HistoryPoint
 
     path = folder / "history.jsonl"
     profile = {2: 0.97, 8: 0.9, 11: 0.62, 14: 0.7, 17: 0.85, 21: 0.93}  # local hour -> share of the line rate

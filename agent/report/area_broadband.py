@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agent.report.sections import Cell, Table
+from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.history import by_time_of_day, median_download, median_upload, slowest_band
-from probes.evidence.broadband import BroadbandSpeed
 
 if TYPE_CHECKING:
     from agent.report.model import Report

@@ -14,7 +14,7 @@ COLUMNS = ["Switch", "Vendor", "Model", "Serial", "Firmware", "Management IP", "
 
 def inventory_table(report: Report) -> Table | None:
     """Vendor, model, serial, firmware and management IP per switch, plus switches not in the config."""
-    from probes.evidence.switch import SwitchInventory
+    from contract.evidence.switch import SwitchInventory
 
     inventories = [r for r in report.evidence if r.kind == SwitchInventory.kind]
     if not inventories:

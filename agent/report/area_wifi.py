@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.report.sections import Cell, Table
-from probes.evidence.wifi import WifiNetwork, WifiSurvey
+from contract.evidence.wifi import WifiNetwork, WifiSurvey
 from standards_map.site import SiteProfile
 
 if TYPE_CHECKING:

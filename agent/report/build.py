@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from agent.report.model import ProbeSummary, Report, ReportAgent, ReportSite
-from probes.evidence import EvidenceRecord
+from contract.evidence import EvidenceRecord
 from standards_map.evaluate import evaluate, requirement_statuses, summarise
 from standards_map.model import StandardsMap
 from standards_map.site import Attestation, SiteProfile

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from probes.evidence import EvidenceRecord
+from contract.evidence import EvidenceRecord
 from standards_map.evaluate import RequirementStatus, Result
 from standards_map.site import Attestation, Phase, SiteProfile
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from agent.report.model import report_json_schema
-from probes.evidence import evidence_model, known_kinds
+from contract.evidence import evidence_model, known_kinds
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
 

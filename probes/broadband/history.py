@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from probes.evidence.broadband import HistoryPoint
+from contract.evidence.broadband import HistoryPoint
 
 log = logging.getLogger("schoolnet.broadband")
 

@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
 from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
 from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redact, redacted
 from probes.broadband.link import local_link
-from probes.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
 
 if TYPE_CHECKING:
     from agent.config import Config

@@ -13,8 +13,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from contract.evidence.broadband import BroadbandLinks, WanLink
 from probes.broadband.common import MeasurementError
-from probes.evidence.broadband import BroadbandLinks, WanLink
 
 if TYPE_CHECKING:
     from agent.config.broadband import DeclaredWanLink, RouterConfig

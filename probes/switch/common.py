@@ -1,7 +1,7 @@
 """Helpers shared by the platform drivers: TextFSM parsing, config parsing, unit conversion.
 
 A driver turns the raw output of its allow-listed commands into *facts*: a dict of
-:class:`probes.evidence.switch.SwitchDevice` field values. A command whose output is not what the
+:class:`contract.evidence.switch.SwitchDevice` field values. A command whose output is not what the
 platform prints raises :class:`UnparseableOutput`; the driver records the reason in
 ``collection_errors`` and leaves the fields that depended on it as ``None`` (checks say ``unknown``).
 """
@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from probes.evidence.switch import LldpNeighbour
+from contract.evidence.switch import LldpNeighbour
 
 Facts = dict[str, Any]
 

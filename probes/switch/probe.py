@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from probes.base import Observation, ProbeTask
-from probes.evidence.switch import (
+from contract.evidence.switch import (
     InventoryEntry,
     LldpNeighbour,
     SwitchDevice,
@@ -23,6 +22,7 @@ from probes.evidence.switch import (
     SwitchPort,
     UnlistedDevice,
 )
+from probes.base import Observation, ProbeTask
 from probes.switch.platforms import UnsupportedPlatform, driver_for
 from probes.switch.sanitise import sanitise
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from probes.evidence.wifi import WifiNetwork, WifiScan
+from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     Elements,
     MalformedElement,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from probes.evidence.wifi import WifiScan
+from contract.evidence.wifi import WifiScan
 from probes.wifi.beacons import CaptureError, analyze_capture, looks_like_capture
 from probes.wifi.iw import looks_like_iw, parse_iw_scan
 from probes.wifi.nmcli import RECOMMENDED_COMMAND, looks_like_nmcli, parse_nmcli

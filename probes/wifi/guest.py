@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from agent.config.wifi import GuestIsolationConfig
-from probes.evidence.wifi import GuestIsolation, ReachabilityProbe
+from contract.evidence.wifi import GuestIsolation, ReachabilityProbe
 from probes.wifi.iw import unescape_ssid
 from probes.wifi.nmcli import split_terse
 from probes.wifi.survey import Runner, run_command

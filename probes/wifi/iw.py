@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from probes.evidence.wifi import WifiNetwork, WifiScan
+from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     OUI_IEEE,
     OUI_MS,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from probes.evidence.wifi import WifiScan
+from contract.evidence.wifi import WifiScan
 from probes.wifi.beacons import LINKTYPE_RADIOTAP, BeaconAnalyzer
 from probes.wifi.survey import Runner, run_command
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from probes.evidence.wifi import WifiNetwork, WifiScan
+from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     CCMP,
     OUI_IEEE,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from probes.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
+from contract.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
 from probes.wifi.iw import parse_iw_scan
 from probes.wifi.nmcli import RECOMMENDED_FIELDS, parse_nmcli
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from probes.evidence import Evidence
+from contract.evidence import Evidence
 from standards_map.outcome import Outcome
 from standards_map.site import SiteProfile
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.evidence.broadband import BroadbandLinks, BroadbandSpeed
+from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, passed, unknown, warned
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from probes.evidence.switch import SwitchDevice, SwitchInventory, SwitchPort
+from contract.evidence.switch import SwitchDevice, SwitchInventory, SwitchPort
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
 

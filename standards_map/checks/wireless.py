@@ -11,7 +11,7 @@ which is why the config should name them.
 
 from __future__ import annotations
 
-from probes.evidence.wifi import GuestIsolation, WifiNetwork, WifiScan, WifiSurvey
+from contract.evidence.wifi import GuestIsolation, WifiNetwork, WifiScan, WifiSurvey
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
 from standards_map.site import SiteProfile

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from probes.evidence import EvidenceRecord
-from probes.evidence.broadband import BroadbandLinks, BroadbandSpeed, WanLink
+from contract.evidence import EvidenceRecord
+from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, WanLink
 from standards_map.checks.broadband import (
     broadband_backup_connection,
     broadband_download_meets_minimum,

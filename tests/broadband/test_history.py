@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contract.evidence.broadband import HistoryPoint
 from probes.broadband import history
-from probes.evidence.broadband import HistoryPoint
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

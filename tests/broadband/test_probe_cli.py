@@ -17,9 +17,9 @@ from agent.config import Config
 from agent.lab.broadband import BroadbandLab, wait_tcp
 from agent.orchestrate import run_probes
 from agent.report.area_broadband import history_table
+from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.common import ServerUnreachable
 from probes.broadband.probe import BroadbandProbe, measure_speed
-from probes.evidence.broadband import BroadbandSpeed
 from tests.conftest import free_port
 
 QUICK = {"backend": "http", "streams": 2, "duration_s": 1.2, "warmup_s": 0.2, "ping_count": 3, "timeout_s": 3.0}
@@ -52,8 +52,8 @@ def test_probe_runs_median_and_history(tmp_path, speed_url):
 
 
 def test_history_accumulates_and_names_the_slowest_time(tmp_path, speed_url):
+    from contract.evidence.broadband import HistoryPoint
     from probes.broadband import history
-    from probes.evidence.broadband import HistoryPoint
 
     now = datetime.now(UTC)
     store = tmp_path / "hist" / "history.jsonl"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from probes.evidence import EvidenceRecord
-from probes.evidence.broadband import BroadbandSpeed
+from contract.evidence import EvidenceRecord
+from contract.evidence.broadband import BroadbandSpeed
 from standards_map.model import StandardsMap
 from standards_map.site import SiteProfile
 

@@ -57,7 +57,7 @@ def test_failed_probe_is_unknown_never_fail() -> None:
 
 
 def test_probe_that_could_not_plan_is_unknown_with_its_reason() -> None:
-    from probes.evidence import EvidenceRecord
+    from contract.evidence import EvidenceRecord
 
     record = EvidenceRecord.failed("ev-0001", "broadband", "broadband.plan", "broadband", NOW,
                                    "FileNotFoundError: iperf3 not installed")

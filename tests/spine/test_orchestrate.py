@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from agent.orchestrate import run_probes
+from contract.evidence.broadband import BroadbandSpeed
 from probes.base import Observation, ProbeTask
-from probes.evidence.broadband import BroadbandSpeed
 
 
 def speed(target: str) -> list[Observation]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from probes.evidence.switch import InventoryEntry, SwitchDevice, SwitchInventory, SwitchPort, UnlistedDevice
+from contract.evidence.switch import InventoryEntry, SwitchDevice, SwitchInventory, SwitchPort, UnlistedDevice
 from standards_map.checks import registry
 from standards_map.checks import switching as sw
 

@@ -80,8 +80,8 @@ def test_inventory_table():
     from agent.report.area_switches import inventory_table
     from agent.report.build import build_report
     from agent.report.model import ReportAgent
-    from probes.evidence import EvidenceRecord
-    from probes.evidence.switch import InventoryEntry, SwitchInventory, UnlistedDevice
+    from contract.evidence import EvidenceRecord
+    from contract.evidence.switch import InventoryEntry, SwitchInventory, UnlistedDevice
     from standards_map.model import load_map
     from standards_map.site import SiteProfile
 

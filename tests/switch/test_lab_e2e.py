@@ -12,7 +12,7 @@ import pytest
 
 from agent.config import Config
 from agent.orchestrate import run_probes
-from probes.evidence import EvidenceRecord
+from contract.evidence import EvidenceRecord
 from probes.switch.probe import SwitchProbe
 
 
@@ -134,7 +134,7 @@ def test_lab_stop_leaves_no_process(tmp_path):
 
 def test_inventory_merges_lldp_and_discovery():
     from agent.config.switches import SwitchTarget
-    from probes.evidence.switch import LldpNeighbour, SwitchDevice, UnlistedDevice
+    from contract.evidence.switch import LldpNeighbour, SwitchDevice, UnlistedDevice
     from probes.switch.probe import inventory
 
     target = SwitchTarget(name="CORE", host="10.0.0.1", platform="cisco_ios", username="u",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.lab.wifi import beacon, cipher, eht, he, he_6ghz_operation, ht, rsn, vht
-from probes.evidence.wifi import WifiNetwork
+from contract.evidence.wifi import WifiNetwork
 from probes.wifi.beacons import analyze_capture
 
 __all__ = ["analyse", "beacon", "cipher", "eht", "he", "he_6ghz_operation", "ht", "one", "rsn", "vht", "write"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from probes.evidence.wifi import GuestIsolation, ReachabilityProbe, WifiNetwork, WifiScan, WifiSurvey
+from contract.evidence.wifi import GuestIsolation, ReachabilityProbe, WifiNetwork, WifiScan, WifiSurvey
 from standards_map.checks import registry
 from standards_map.checks.wireless import (
     wifi_guest_isolated,

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.errors import UsageError
-from probes.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
+from contract.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
 from probes.wifi.survey import (
     SurveyError,
     aggregate,

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from probes.evidence import Evidence
+from contract.evidence import Evidence
 
 Security = Literal[
     "open",
