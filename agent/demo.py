@@ -12,8 +12,8 @@ from agent.cli.common import err
 from agent.config import load_config
 from agent.lab import Lab
 from agent.probe_registry import parse_only
-from agent.report.model import Report
 from agent.scan import scan_and_write
+from contract.report import Report
 
 
 def _stop_on_sigterm() -> None:

@@ -14,11 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent import __version__
 from agent.config import Config
 from agent.orchestrate import plan_tasks, run_planned
+from agent.output import write_reports
 from agent.probe_registry import load_probes
-from agent.report.build import build_report
-from agent.report.model import ProbeSummary, Report, ReportAgent
-from agent.report.writers import write_reports
+from contract.report import ProbeSummary, Report, ReportAgent
 from probes.base import utcnow
+from reports.build import build_report
 from standards_map.model import load_map
 
 log = logging.getLogger("schoolnet.scan")

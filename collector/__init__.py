@@ -2,7 +2,7 @@
 
 FastAPI on uvicorn, SQLAlchemy 2 with Alembic migrations (applied on start), SQLite by default and PostgreSQL by
 URL. It imports no probe code that needs scapy or netmiko: only ``agent.signing`` (cryptography),
-``agent.report.model`` and ``standards_map`` (pydantic).
+``contract.report`` and ``standards_map`` (pydantic).
 """
 
 DEFAULT_DB_URL = "sqlite:///schoolnet-collector.db"

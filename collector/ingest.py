@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.report.model import SCHEMA_VERSION
 from agent.signing import (
     PAYLOAD_TYPE,
     EnvelopeError,
@@ -31,6 +30,7 @@ from agent.signing import (
 )
 from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, utcnow
 from collector.schema import IngestReport
+from contract.report import SCHEMA_VERSION
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a full school report is ~100-300 KB; base64 adds a third
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)

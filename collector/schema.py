@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from standards_map.outcome import Status
+from contract.status import Status
 
 
 class _Lenient(BaseModel):

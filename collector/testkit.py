@@ -292,12 +292,12 @@ def report_bytes(
     """A real report (the evaluator's output for the site), serialised exactly as report.json is written.
 
     ``evidence_records`` pads it with that many evidence entries, to reach a full school's size."""
-    from agent.report.build import build_report
-    from agent.report.model import ReportAgent
-    from agent.report.writers import report_json_bytes
     from contract.evidence import EvidenceRecord
+    from contract.report import ReportAgent
+    from contract.site import SiteProfile
+    from reports.build import build_report
+    from reports.writers import report_json_bytes
     from standards_map.model import load_map
-    from standards_map.site import SiteProfile
 
     finished = finished_at or datetime.now(UTC) - timedelta(seconds=5)
     report = build_report(

@@ -5,48 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from contract.evidence import EvidenceRecord
+from contract.results import RequirementStatus, Result
+from contract.site import Attestation, SiteProfile
 from standards_map.checks import CheckSpec, registry
 from standards_map.model import CheckRef, Requirement, StandardsMap
 from standards_map.outcome import Outcome, Status, worst
-from standards_map.site import Attestation, SiteProfile
 
 ATTESTATION_CHECK = "attestation"
 
 # Which probe collects each evidence kind, for the "no evidence" reason.
 _PROBE_OF_KIND_PREFIX = {"switch": "switches", "wifi": "wifi", "broadband": "broadband", "firewall": "firewall"}
-
-
-class Result(BaseModel):
-    """One judgement, as in report.json ``results`` (contract keys first)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    requirement: str | None
-    check: str
-    status: Status
-    detail: str
-    target: str | None = None
-    evidence_ref: str | None = None
-    standard: str | None = None
-    measured: str | None = None
-    expected: str | None = None
-
-
-class RequirementStatus(BaseModel):
-    """A requirement's overall status: the worst of its results."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    id: str
-    standard: str
-    headline: str
-    title: str
-    assessment: str
-    status: Status
-    when_to_meet: str
-    remediation: str
-    source: str
 
 
 def evaluate(

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from standards_map.site import PHASES, Phase
+from contract.site import PHASES, Phase
 
 StandardId = Literal["broadband", "switching", "wireless", "cyber", "filtering"]
 Assessment = Literal["automated", "partial", "manual"]

@@ -98,9 +98,9 @@ def evaluate(
     fmt: Annotated[Format, typer.Option("--format", help="Format on stdout.")] = Format.text,
 ) -> None:
     """Re-judge a stored report's evidence with the current standards map."""
-    from agent.report.build import rejudge
-    from agent.report.model import Report
-    from agent.report.writers import write_reports
+    from agent.output import write_reports
+    from contract.report import Report
+    from reports.build import rejudge
     from standards_map.model import load_map
 
     try:
@@ -185,8 +185,8 @@ def standards_show(
 
 
 def _print_report(report: object, fmt: Format, standards: object) -> None:
-    from agent.report.model import Report
-    from agent.report.writers import report_csv_text, report_html_text, report_json_bytes
+    from contract.report import Report
+    from reports.writers import report_csv_text, report_html_text, report_json_bytes
 
     assert isinstance(report, Report)
     if fmt is Format.json:
@@ -200,7 +200,7 @@ def _print_report(report: object, fmt: Format, standards: object) -> None:
 
 
 def _exit_code(report: object) -> int:
-    from agent.report.build import exit_code_for
+    from reports.build import exit_code_for
 
     return exit_code_for(report)  # type: ignore[arg-type]
 

@@ -14,7 +14,7 @@ from agent.errors import UsageError
 
 if TYPE_CHECKING:
     from contract.evidence.switch import SwitchDevice
-    from standards_map.evaluate import Result
+    from contract.results import Result
 
 switch_app = typer.Typer(help="Switches: audit saved configurations offline.", no_args_is_help=True)
 
@@ -52,10 +52,10 @@ def device_from_config(path: Path, platform: str, role: str = "edge") -> SwitchD
 def judge(device: SwitchDevice, target: str, phase: str) -> list[Result]:
     """Every requirement of the map, judged on this one device (only switch.device checks are kept)."""
     from contract.evidence import EvidenceRecord
+    from contract.site import SiteProfile
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
-    from standards_map.site import SiteProfile
 
     now = datetime.now(UTC)
     record = EvidenceRecord.of("ev-0001", "switches", target, now, device)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.report.model import Report
-from agent.report.writers import STATUS_LABEL
+from contract.report import Report
+from reports.writers import STATUS_LABEL
 from standards_map.model import StandardsMap
 
 

@@ -15,8 +15,8 @@ from agent.errors import CannotRunError, UsageError
 if TYPE_CHECKING:
     from agent.config import Config
     from contract.evidence.wifi import WifiScan
-    from standards_map.evaluate import Result
-    from standards_map.site import SiteProfile
+    from contract.results import Result
+    from contract.site import SiteProfile
 
 wifi_app = typer.Typer(help="Wi-Fi: analyse captures and scans, survey coverage room by room.", no_args_is_help=True)
 
@@ -45,7 +45,7 @@ def _load(config: Path | None, *, required: bool = False) -> Config | None:
 
 
 def _site(cfg: Config | None) -> SiteProfile:
-    from standards_map.site import SiteProfile
+    from contract.site import SiteProfile
 
     if cfg is not None:
         return cfg.site_profile()

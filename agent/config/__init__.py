@@ -16,7 +16,7 @@ from agent.config.switches import SwitchesConfig
 from agent.config.upload import UploadConfig
 from agent.config.wifi import WifiConfig
 from agent.errors import ConfigError
-from standards_map.site import Attestation, SiteProfile, WifiSite
+from contract.site import Attestation, SiteProfile, WifiSite
 
 DEFAULT_CONFIG_PATHS = (Path("schoolnet.toml"), Path("/etc/schoolnet/schoolnet.toml"))
 

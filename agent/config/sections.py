@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from standards_map.site import Phase
+from contract.site import Phase
 
 
 class Strict(BaseModel):

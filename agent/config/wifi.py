@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from agent.config.sections import Strict
-from standards_map.site import SchoolSsid
+from contract.site import SchoolSsid
 
 DEFAULT_GUEST_PORTS = [22, 23, 80, 443, 445, 3389, 8080, 8443]
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from contract import history as summary
 from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
 from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
@@ -122,7 +123,7 @@ def measure_speed(
         )
         kept = history.append(store, point, bb.history_max_runs)
         past = history.recent(kept, started, bb.history_recent_days)
-    slowest = history.slowest_band(past)
+    slowest = summary.slowest_band(past)
     return BroadbandSpeed(
         backend=chosen.name,  # type: ignore[arg-type]
         server=results[0].server,
@@ -145,8 +146,8 @@ def measure_speed(
         connection_type=bb.connection_type,
         connection_type_source=bb.connection_type_source,
         history=past,
-        history_median_download_mbps=history.median_download(past),
-        history_median_upload_mbps=history.median_upload(past),
+        history_median_download_mbps=summary.median_download(past),
+        history_median_upload_mbps=summary.median_upload(past),
         slowest_time_of_day=slowest.label if slowest else None,
         notes=notes,
     )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract.evidence import Evidence
+from contract.site import SiteProfile
 from standards_map.outcome import Outcome
-from standards_map.site import SiteProfile
 
 CheckFn = Callable[..., Outcome]
 

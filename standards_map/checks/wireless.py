@@ -12,9 +12,9 @@ which is why the config should name them.
 from __future__ import annotations
 
 from contract.evidence.wifi import GuestIsolation, WifiNetwork, WifiScan, WifiSurvey
+from contract.site import SiteProfile
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
-from standards_map.site import SiteProfile
 
 _PSK_AKMS = {"PSK", "FT-PSK", "PSK-SHA256", "PSK-SHA384", "FT-PSK-SHA384", "WPA-PSK"}
 _STRONG_SCHOOL_MODES = {"wpa3-personal", "wpa2-enterprise", "wpa3-enterprise"}

@@ -8,6 +8,7 @@ import pytest
 
 from contract.evidence import EvidenceRecord
 from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, WanLink
+from contract.site import SiteProfile
 from standards_map.checks.broadband import (
     broadband_backup_connection,
     broadband_download_meets_minimum,
@@ -17,7 +18,6 @@ from standards_map.checks.broadband import (
 )
 from standards_map.evaluate import evaluate
 from standards_map.model import load_map
-from standards_map.site import SiteProfile
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contract import history as summary
 from contract.evidence.broadband import HistoryPoint
 from probes.broadband import history
 
@@ -40,27 +41,27 @@ def test_recent_and_medians():
     points = [point(20, 2, 10.0), point(3, 2, 900.0), point(2, 11, 500.0), point(1, 14, 700.0, 300.0)]
     recent = history.recent(points, NOW, days=14)
     assert len(recent) == 3
-    assert history.median_download(recent) == 700.0
-    assert history.median_upload(recent) == 500.0
-    assert history.median_download([point(1, 1, None)]) is None
+    assert summary.median_download(recent) == 700.0
+    assert summary.median_upload(recent) == 500.0
+    assert summary.median_download([point(1, 1, None)]) is None
 
 
 def test_time_of_day_bands_and_slowest():
     points = [point(3, 2, 940.0), point(2, 2, 930.0), point(2, 10, 520.0), point(1, 11, 480.0),
               point(1, 16, 800.0)]
-    bands = history.by_time_of_day(points)
+    bands = summary.by_time_of_day(points)
     assert [(b.label, b.runs, b.median_download_mbps) for b in bands] == [
         ("00:00-06:00", 2, 935.0), ("09:00-12:00", 2, 500.0), ("15:00-18:00", 1, 800.0)]
-    slowest = history.slowest_band(points)
+    slowest = summary.slowest_band(points)
     assert slowest is not None and slowest.label == "09:00-12:00"
 
 
 def test_slowest_needs_two_bands():
-    assert history.slowest_band([point(1, 2, 900.0), point(2, 3, 100.0)]) is None
-    assert history.slowest_band([]) is None
+    assert summary.slowest_band([point(1, 2, 900.0), point(2, 3, 100.0)]) is None
+    assert summary.slowest_band([]) is None
 
 
 def test_band_of_every_hour():
-    assert {history.band_of(h) for h in range(24)} == {label for label, _, _ in history.TIME_BANDS}
+    assert {summary.band_of(h) for h in range(24)} == {label for label, _, _ in summary.TIME_BANDS}
     with pytest.raises(ValueError):
-        history.band_of(24)
+        summary.band_of(24)

@@ -16,10 +16,10 @@ from agent.cli.broadband import describe
 from agent.config import Config
 from agent.lab.broadband import BroadbandLab, wait_tcp
 from agent.orchestrate import run_probes
-from agent.report.area_broadband import history_table
 from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.common import ServerUnreachable
 from probes.broadband.probe import BroadbandProbe, measure_speed
+from reports.area_broadband import history_table
 from tests.conftest import free_port
 
 QUICK = {"backend": "http", "streams": 2, "duration_s": 1.2, "warmup_s": 0.2, "ping_count": 3, "timeout_s": 3.0}
@@ -157,8 +157,8 @@ def test_lab_component_starts_measures_and_stops(tmp_path):
 
 
 def test_history_table_in_a_report(tmp_path, speed_url):
-    from agent.report.build import build_report
-    from agent.report.model import ReportAgent
+    from contract.report import ReportAgent
+    from reports.build import build_report
     from standards_map.model import load_map
 
     cfg = config(tmp_path, server=speed_url, runs=1)

@@ -7,8 +7,8 @@ from typing import Any
 
 from contract.evidence import EvidenceRecord
 from contract.evidence.broadband import BroadbandSpeed
+from contract.site import SiteProfile
 from standards_map.model import StandardsMap
-from standards_map.site import SiteProfile
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 SOURCE = "https://www.gov.uk/guidance/meeting-digital-and-technology-standards-in-schools-and-colleges/x"

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from contract.site import Attestation
+from contract.status import Status
 from standards_map.evaluate import evaluate, requirement_statuses, summarise
 from standards_map.model import load_map
-from standards_map.outcome import Status
-from standards_map.site import Attestation
 from tests.spine.helpers import NOW, failed_speed_record, requirement, site, smap, speed_record
 
 DOWNLOAD = {

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.report.build import build_report
-from agent.report.model import Report, ReportAgent
-from agent.report.schema import SCHEMA_DIR, generated
-from agent.report.writers import CSV_COLUMNS, report_csv_text, report_html_text, report_json_bytes, write_reports
+from agent.output import write_reports
+from contract.report import Report, ReportAgent
+from contract.site import Attestation
+from reports.build import build_report
+from reports.schema import SCHEMA_DIR, generated
+from reports.writers import CSV_COLUMNS, report_csv_text, report_html_text, report_json_bytes
 from standards_map.model import load_map
-from standards_map.site import Attestation
 from tests.spine.helpers import NOW, failed_speed_record, site, speed_record
 
 
@@ -40,11 +41,11 @@ def sample_report(phase: str = "secondary") -> Report:
 
 
 def test_schema_files_match_the_models() -> None:
-    """Fails when a model changed without `python -m agent.report.schema` being run."""
+    """Fails when a model changed without `python -m reports.schema` being run."""
     for name, text in generated().items():
         path = SCHEMA_DIR / name
-        assert path.exists(), f"{path} missing: run python -m agent.report.schema"
-        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run python -m agent.report.schema"
+        assert path.exists(), f"{path} missing: run python -m reports.schema"
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run python -m reports.schema"
     on_disk = {str(p.relative_to(SCHEMA_DIR)) for p in SCHEMA_DIR.rglob("*.json")}
     assert on_disk == set(generated()), "docs/schema holds files no model generates"
 

@@ -77,13 +77,13 @@ def test_bad_sections_name_the_key(tmp_path, body, message):
 
 
 def test_inventory_table():
-    from agent.report.area_switches import inventory_table
-    from agent.report.build import build_report
-    from agent.report.model import ReportAgent
     from contract.evidence import EvidenceRecord
     from contract.evidence.switch import InventoryEntry, SwitchInventory, UnlistedDevice
+    from contract.report import ReportAgent
+    from contract.site import SiteProfile
+    from reports.area_switches import inventory_table
+    from reports.build import build_report
     from standards_map.model import load_map
-    from standards_map.site import SiteProfile
 
     now = datetime.now(UTC)
     inventory = SwitchInventory(

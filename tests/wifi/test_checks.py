@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from contract.evidence.wifi import GuestIsolation, ReachabilityProbe, WifiNetwork, WifiScan, WifiSurvey
+from contract.site import SchoolSsid, SiteProfile, WifiSite
 from standards_map.checks import registry
 from standards_map.checks.wireless import (
     wifi_guest_isolated,
@@ -18,7 +19,6 @@ from standards_map.checks.wireless import (
     wifi_school_ssids_wpa3_or_enterprise,
     wifi_signal_coverage,
 )
-from standards_map.site import SchoolSsid, SiteProfile, WifiSite
 
 SCHOOL_OUI = "0a:5c:01"
 

@@ -16,10 +16,10 @@ from agent.errors import ConfigError
 from agent.lab import BASE_CONFIG, _merge
 from agent.lab.wifi import WifiLab
 from agent.orchestrate import run_probes
-from agent.report.area_wifi import rooms_table
-from agent.report.build import build_report
-from agent.report.model import ReportAgent
+from contract.report import ReportAgent
 from probes.wifi.probe import WifiProbe
+from reports.area_wifi import rooms_table
+from reports.build import build_report
 from standards_map.model import load_map
 
 

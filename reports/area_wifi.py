@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.report.sections import Cell, Table
 from contract.evidence.wifi import WifiNetwork, WifiSurvey
-from standards_map.site import SiteProfile
+from contract.site import SiteProfile
+from reports.sections import Cell, Table
 
 if TYPE_CHECKING:
-    from agent.report.model import Report
+    from contract.report import Report
 
 NON_OVERLAPPING_24 = (1, 6, 11)
 # Another network this loud on the same channel makes the school's radio wait its turn (CCA, 20 MHz).

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from agent.report.model import ProbeSummary, Report, ReportAgent, ReportSite
 from contract.evidence import EvidenceRecord
+from contract.report import ProbeSummary, Report, ReportAgent, ReportSite
+from contract.site import Attestation, SiteProfile
 from standards_map.evaluate import evaluate, requirement_statuses, summarise
 from standards_map.model import StandardsMap
-from standards_map.site import Attestation, SiteProfile
 
 
 def build_report(

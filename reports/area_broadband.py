@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.report.sections import Cell, Table
 from contract.evidence.broadband import BroadbandSpeed
-from probes.broadband.history import by_time_of_day, median_download, median_upload, slowest_band
+from contract.history import by_time_of_day, median_download, median_upload, slowest_band
+from reports.sections import Cell, Table
 
 if TYPE_CHECKING:
-    from agent.report.model import Report
+    from contract.report import Report
 
 
 def _mbps(value: float | None) -> str:

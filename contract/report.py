@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contract.evidence import EvidenceRecord
-from standards_map.evaluate import RequirementStatus, Result
-from standards_map.site import Attestation, Phase, SiteProfile
+from contract.results import RequirementStatus, Result
+from contract.site import Attestation, Phase, SiteProfile
 
 SCHEMA_VERSION = 1
 

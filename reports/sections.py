@@ -7,14 +7,13 @@ per cell (used for colour), so the template stays generic.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agent.entry import load_entry
-
 if TYPE_CHECKING:
-    from agent.report.model import Report
+    from contract.report import Report
 
 
 @dataclass(frozen=True)
@@ -33,16 +32,17 @@ class Table:
 
 # "module:function" paths, imported when a report is rendered.
 SECTION_BUILDERS: list[str] = [
-    "agent.report.area_switches:inventory_table",
-    "agent.report.area_wifi:rooms_table",
-    "agent.report.area_broadband:history_table",
+    "reports.area_switches:inventory_table",
+    "reports.area_wifi:rooms_table",
+    "reports.area_broadband:history_table",
 ]
 
 
 def build_tables(report: Report) -> list[Table]:
     tables: list[Table] = []
     for path in SECTION_BUILDERS:
-        builder: Callable[[Report], Table | None] = load_entry(path)
+        module_name, _, attribute = path.partition(":")
+        builder: Callable[[Report], Table | None] = getattr(importlib.import_module(module_name), attribute)
         table = builder(report)
         if table is not None:
             tables.append(table)

@@ -1,6 +1,6 @@
 """Generate docs/schema/: the report's JSON Schema and one schema per evidence kind.
 
-Run ``python -m agent.report.schema`` after changing a model; tests/test_schema_drift.py fails while the
+Run ``python -m reports.schema`` after changing a model; tests/test_schema_drift.py fails while the
 files on disk differ from what the models generate.
 """
 
@@ -10,10 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from agent.report.model import report_json_schema
 from contract.evidence import evidence_model, known_kinds
+from contract.report import report_json_schema
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "docs" / "schema"
 
 
 def generated() -> dict[str, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.report.sections import Cell, Table
+from reports.sections import Cell, Table
 
 if TYPE_CHECKING:
-    from agent.report.model import Report
+    from contract.report import Report
 
 COLUMNS = ["Switch", "Vendor", "Model", "Serial", "Firmware", "Management IP", "Status"]
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from agent.files import write_atomic
-from agent.report.model import Report
-from agent.report.sections import build_tables
+from contract.report import Report
+from contract.status import Status
+from reports.sections import build_tables
 from standards_map.checks import registry
 from standards_map.model import StandardsMap, load_map
-from standards_map.outcome import Status
 
 CSV_COLUMNS = [
     "requirement",
@@ -118,27 +116,10 @@ def _html_context(report: Report, standards: StandardsMap) -> dict[str, Any]:
 
 def report_html_text(report: Report, standards: StandardsMap | None = None) -> str:
     env = Environment(
-        loader=PackageLoader("agent.report", "templates"),
+        loader=PackageLoader("reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
     template = env.get_template("report.html.j2")
     return template.render(**_html_context(report, standards or load_map()))
-
-
-def write_reports(report: Report, output_dir: Path, formats: tuple[str, ...] = ("json", "html", "csv")) -> list[Path]:
-    written = []
-    if "json" in formats:
-        path = output_dir / "report.json"
-        write_atomic(path, report_json_bytes(report), mode=0o644)
-        written.append(path)
-    if "html" in formats:
-        path = output_dir / "report.html"
-        write_atomic(path, report_html_text(report).encode("utf-8"), mode=0o644)
-        written.append(path)
-    if "csv" in formats:
-        path = output_dir / "report.csv"
-        write_atomic(path, report_csv_text(report).encode("utf-8"), mode=0o644)
-        written.append(path)
-    return written
