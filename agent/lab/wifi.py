@@ -41,33 +41,33 @@ ROOM_OFFSETS_DB = {"Main hall": 0, "Room 1": -6, "Room 2": -10, "Library": -24}
 
 
 def ht() -> Any:
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     return Dot11Elt(ID=45, info=bytes(26))
 
 
 def vht() -> Any:
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     return Dot11Elt(ID=191, info=bytes(12))
 
 
 def he() -> Any:
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     # HE Capabilities: extension 35, 6 bytes MAC + 11 bytes PHY capabilities + 4 bytes MCS map.
     return Dot11Elt(ID=255, info=bytes([35]) + bytes(17) + b"\xfa\xff\xfa\xff")
 
 
 def eht() -> Any:
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     return Dot11Elt(ID=255, info=bytes([108]) + bytes(2) + bytes(9) + bytes(4))
 
 
 def he_6ghz_operation(primary: int, width_code: int = 2) -> Any:
     """HE Operation (extension 36) with 6 GHz Operation Information (width code 2 = 80 MHz)."""
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     params = (1 << 17).to_bytes(3, "little")
     centre = primary + 6 if width_code == 2 else primary
@@ -76,14 +76,14 @@ def he_6ghz_operation(primary: int, width_code: int = 2) -> Any:
 
 
 def cipher(kind: int) -> Any:
-    from scapy.all import RSNCipherSuite
+    from scapy.layers.dot11 import RSNCipherSuite
 
     return RSNCipherSuite(cipher=kind)
 
 
 def rsn(akms: list[int], pair: tuple[Any, ...] | None = None, group: Any = None, mfpc: int = 0, mfpr: int = 0) -> Any:
     """An RSN element with these AKM suite types (00-0F-AC:n); CCMP unless told otherwise."""
-    from scapy.all import AKMSuite, Dot11EltRSN
+    from scapy.layers.dot11 import AKMSuite, Dot11EltRSN
 
     return Dot11EltRSN(
         group_cipher_suite=group if group is not None else cipher(4),
@@ -107,7 +107,7 @@ def beacon(
     radiotap: bool = True,
 ) -> Any:
     """A beacon (or probe response) with RadioTap channel and signal; ``dbm=None`` leaves signal out."""
-    from scapy.all import Dot11, Dot11Beacon, Dot11Elt, Dot11EltRates, Dot11ProbeResp, RadioTap
+    from scapy.layers.dot11 import Dot11, Dot11Beacon, Dot11Elt, Dot11EltRates, Dot11ProbeResp, RadioTap
 
     freq = freq_mhz or (2407 + 5 * channel if channel <= 14 else 5000 + 5 * channel)
     body_cls = Dot11ProbeResp if probe_response else Dot11Beacon
@@ -138,7 +138,7 @@ def beacon(
 
 def with_signal(frame: Any, offset_db: int) -> Any:
     """A copy of a RadioTap beacon heard ``offset_db`` louder (or quieter)."""
-    from scapy.all import RadioTap
+    from scapy.layers.dot11 import RadioTap
 
     copy = frame.copy()
     copy[RadioTap].dBm_AntSignal = max(-127, copy[RadioTap].dBm_AntSignal + offset_db)
@@ -146,7 +146,7 @@ def with_signal(frame: Any, offset_db: int) -> Any:
 
 
 def _school_beacons() -> list[Any]:
-    from scapy.all import Dot11Elt
+    from scapy.layers.dot11 import Dot11Elt
 
     HT, VHT, HE, EHT = ht(), vht(), he(), eht()
     wmm = Dot11Elt(ID=221, info=b"\x00\x50\xf2\x02\x01\x01" + bytes(18))
@@ -172,7 +172,7 @@ def _school_beacons() -> list[Any]:
 
 
 def _legacy_beacons() -> list[Any]:
-    from scapy.all import Dot11EltMicrosoftWPA
+    from scapy.layers.dot11 import Dot11EltMicrosoftWPA
 
     tkip = cipher(2)
     return [
@@ -202,7 +202,7 @@ class WifiLab:
 
     def start(self, workdir: Path) -> dict[str, Any]:
         try:
-            from scapy.all import wrpcap
+            from scapy.utils import wrpcap
         except ModuleNotFoundError:  # scapy is a runtime dependency; be explicit if it is missing anyway
             log.warning("no simulated Wi-Fi: scapy is not installed")
             return {}
@@ -238,7 +238,7 @@ class WifiLab:
 
     def _write_survey(self, path: Path, folder: Path) -> None:
         """One sample per surveyed room (two in the hall), through the same analyser as captures."""
-        from scapy.all import wrpcap
+        from scapy.utils import wrpcap
 
         from probes.wifi.beacons import analyze_capture
         from probes.wifi.survey import record_sample
