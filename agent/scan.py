@@ -87,7 +87,7 @@ def scan_and_write(config: Config, only: list[str], output_dir: Path, *, show_pr
     write_reports(report, output_dir)
     # Delivery (signing, outbox, upload) hooks in here when [upload] is enabled.
     if config.upload.enabled:
-        from agent.upload import deliver_after_scan
+        from agent.delivery.upload import deliver_after_scan
 
         deliver_after_scan(config, str(report.report_id), output_dir / "report.json")
     return report

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.signing import key_id, public_key_from_raw
+from agent.delivery.signing import key_id, public_key_from_raw
 from collector.models import AgentKey, ApiToken, EnrolmentToken, Site, Trust, utcnow
 
 ENROLMENT_PREFIX = "snen_"

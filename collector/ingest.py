@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.signing import (
+from agent.delivery.signing import (
     PAYLOAD_TYPE,
     EnvelopeError,
     ParsedEnvelope,

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from agent.signing import AgentKeys, envelope_bytes, init_keys
+from agent.delivery.signing import AgentKeys, envelope_bytes, init_keys
 
 PG_ADMIN_URL = os.environ.get("SCHOOLNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -273,7 +273,7 @@ def provision(db_url: str, trust: str, site_id: str, *, phase: str = "secondary"
 
 
 def enrolled_keys(collector_url: str, token: str, state_dir: Path) -> AgentKeys:
-    from agent.enroll import enroll
+    from agent.delivery.enroll import enroll
 
     keys = init_keys(state_dir)
     enroll(collector_url, token, state_dir, agent_id=f"agent-{state_dir.name}")

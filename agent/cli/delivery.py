@@ -53,7 +53,7 @@ def keys_init(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Create the agent's Ed25519 key pair in its state directory (private key mode 0600)."""
-    from agent.signing import init_keys, key_paths
+    from agent.delivery.signing import init_keys, key_paths
 
     directory = _state_dir(state_dir, config)
     keys = init_keys(directory, force=force)
@@ -66,8 +66,8 @@ def keys_init(
 @keys_app.command("show")
 def keys_show(config: ConfigOption = None, state_dir: StateDirOption = None, fmt: FormatOption = Format.text) -> None:
     """Show the key id and public key (never the private key)."""
-    from agent.enroll import enrolment
-    from agent.signing import key_paths, load_keys
+    from agent.delivery.enroll import enrolment
+    from agent.delivery.signing import key_paths, load_keys
 
     directory = _state_dir(state_dir, config)
     keys = load_keys(directory)
@@ -87,7 +87,7 @@ def enroll_command(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Register this agent's public key with the collector for the token's site (the token works once)."""
-    from agent.enroll import enroll
+    from agent.delivery.enroll import enroll
 
     cfg = _config(config, required=False)
     directory = state_dir.expanduser() if state_dir else _state_dir(None, config)
@@ -110,8 +110,8 @@ def upload_command(
     """Send every report waiting in the outbox (retries with back-off; deleted only once acknowledged).
 
     Exit 0 when the outbox is empty afterwards, 1 when reports still wait or were refused."""
-    from agent.outbox import Outbox
-    from agent.upload import flush
+    from agent.delivery.outbox import Outbox
+    from agent.delivery.upload import flush
 
     cfg = _config(config, required=True)
     assert cfg is not None
@@ -131,7 +131,7 @@ def upload_command(
 @outbox_app.command("list")
 def outbox_list(config: ConfigOption = None, state_dir: StateDirOption = None, fmt: FormatOption = Format.text) -> None:
     """Show what waits to be uploaded and why (and what the collector refused)."""
-    from agent.outbox import Outbox
+    from agent.delivery.outbox import Outbox
 
     outbox = Outbox(_state_dir(state_dir, config))
     waiting, refused = outbox.items(), outbox.rejected()
@@ -166,7 +166,7 @@ def verify_command(
     fmt: FormatOption = Format.text,
 ) -> None:
     """Verify a signed envelope offline. Exit 0 when the signature verifies, 1 when it does not."""
-    from agent.signing import EnvelopeError, key_id, load_public_key, verify_envelope
+    from agent.delivery.signing import EnvelopeError, key_id, load_public_key, verify_envelope
 
     public_key = load_public_key(key)
     try:

@@ -45,7 +45,7 @@ def install(
 ) -> None:
     """Run `schoolnet scan` every night at --at (plus up to --jitter minutes), never two at once."""
     from agent.config import find_config, load_config
-    from agent.schedule import install as do_install
+    from agent.delivery.schedule import install as do_install
 
     config_path = find_config(config)
     load_config(config_path)  # refuse to schedule a config that would fail every night
@@ -66,7 +66,7 @@ def install(
 @schedule_app.command("status")
 def status(root: RootOption = Path("/"), fmt: FormatOption = Format.text) -> None:
     """Show whether a nightly run is installed, when, and whether one is running now."""
-    from agent.schedule import status as do_status
+    from agent.delivery.schedule import status as do_status
 
     info = do_status(root)
     if fmt is Format.json:
@@ -85,7 +85,7 @@ def status(root: RootOption = Path("/"), fmt: FormatOption = Format.text) -> Non
 @schedule_app.command("remove")
 def remove(root: RootOption = Path("/"), fmt: FormatOption = Format.text) -> None:
     """Remove the nightly run."""
-    from agent.schedule import remove as do_remove
+    from agent.delivery.schedule import remove as do_remove
 
     removed = do_remove(root)
     if fmt is Format.json:

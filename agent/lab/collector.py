@@ -49,8 +49,8 @@ class CollectorLab:
         except ModuleNotFoundError as exc:  # the [collector] extra is not installed: demo without upload
             log.warning("no simulated collector (%s missing)", exc.name)
             return {}
-        from agent.enroll import enroll
-        from agent.signing import init_keys
+        from agent.delivery.enroll import enroll
+        from agent.delivery.signing import init_keys
 
         workdir = workdir.resolve()
         self.db_url = f"sqlite:///{workdir / 'collector.db'}"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from agent.signing import AgentKeys
+from agent.delivery.signing import AgentKeys
 from collector.testkit import (
     CollectorProcess,
     enrolled_keys,

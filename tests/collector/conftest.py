@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
 
-from agent.signing import AgentKeys
+from agent.delivery.signing import AgentKeys
 from collector.testkit import (
     CollectorProcess,
     Provisioned,

@@ -12,7 +12,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from agent.signing import AgentKeys, envelope_bytes, make_envelope, pae
+from agent.delivery.signing import AgentKeys, envelope_bytes, make_envelope, pae
 from collector.db import make_engine
 from collector.models import ResultRow, StoredReport
 from collector.testkit import enrolled_keys, provision, report_bytes, signed

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from agent.config.upload import UploadConfig
+from agent.delivery.outbox import Outbox
+from agent.delivery.signing import init_keys
+from agent.delivery.upload import backoff_delay_s, check_url, flush, queue_report
 from agent.errors import UsageError
-from agent.outbox import Outbox
-from agent.signing import init_keys
-from agent.upload import backoff_delay_s, check_url, flush, queue_report
 
 
 def test_put_list_remove(tmp_path) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from agent.config.upload import UploadConfig
-from agent.outbox import Outbox
-from agent.upload import flush, queue_report
+from agent.delivery.outbox import Outbox
+from agent.delivery.upload import flush, queue_report
 from collector.db import make_engine
 from collector.models import StoredReport
 from collector.testkit import CollectorProcess, enrolled_keys, free_port, provision, report_bytes
@@ -172,7 +172,7 @@ def test_outbox_survives_and_upload_cli_reports_waiting(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from agent.signing import init_keys
+    from agent.delivery.signing import init_keys
 
     state = tmp_path / "state"
     init_keys(state)

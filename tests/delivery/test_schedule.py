@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.delivery.schedule import install, remove, status
 from agent.errors import UsageError
-from agent.schedule import install, remove, status
 
 pytestmark = pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) is not installed")
 

@@ -12,8 +12,7 @@ import sys
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agent.errors import CannotRunError, UsageError
-from agent.signing import (
+from agent.delivery.signing import (
     PAYLOAD_TYPE,
     EnvelopeError,
     init_keys,
@@ -24,6 +23,7 @@ from agent.signing import (
     pae,
     verify_envelope,
 )
+from agent.errors import CannotRunError, UsageError
 
 
 def test_pae_matches_the_dsse_spec_example() -> None:

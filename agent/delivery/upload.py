@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import requests
 
 from agent.config.upload import UploadConfig
+from agent.delivery.outbox import Outbox, OutboxItem
+from agent.delivery.signing import envelope_bytes, load_keys
 from agent.errors import UsageError
-from agent.outbox import Outbox, OutboxItem
-from agent.signing import envelope_bytes, load_keys
 
 log = logging.getLogger("schoolnet.upload")
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 
+from agent.delivery.signing import load_keys, raw_public_bytes
+from agent.delivery.upload import check_url, tls_verify
 from agent.errors import CannotRunError, UsageError
 from agent.files import write_atomic
-from agent.signing import load_keys, raw_public_bytes
-from agent.upload import check_url, tls_verify
 
 ENROL_PATH = "/api/v1/enrol"
 ENROLMENT_FILE = "enrolment.json"
