@@ -26,11 +26,11 @@ def register(app: typer.Typer) -> None:
 
 def device_from_config(path: Path, platform: str, role: str = "edge") -> SwitchDevice:
     """Parse a saved running-config into evidence; UsageError (exit 2) when it cannot be read as one."""
-    from probes.switch.platforms import UnsupportedPlatform, driver_for
+    from probes.switch.platforms import UnsupportedPlatform, platform_for
     from probes.switch.probe import build_device
 
     try:
-        driver = driver_for(platform)
+        driver = platform_for(platform)
     except UnsupportedPlatform as exc:
         raise UsageError(f"--platform: {exc}") from None
     try:

@@ -63,9 +63,16 @@ class LabSwitch:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def canonical(self) -> str:
+        """The platform's canonical name (the lab's recordings and simulator quirks are kept under it)."""
+        from probes.switch.platforms import platform_for
+
+        return platform_for(self.platform).name
+
+    @property
     def folder(self) -> Path:
         path = Path(self.case)
-        return path if path.is_absolute() else DATA / self.platform / self.case
+        return path if path.is_absolute() else DATA / self.canonical / self.case
 
 
 DEMO_SWITCHES: tuple[LabSwitch, ...] = (
@@ -260,9 +267,9 @@ _OBJECT_IDS = {"cisco_ios": "1.3.6.1.4.1.9.1.2494", "hp_procurve": "1.3.6.1.4.1.
 
 def snmprec_from_recording(switch: LabSwitch) -> str:
     """A walk consistent with the switch's recorded CLI output (same ports, neighbours, hardware)."""
-    from probes.switch.platforms import driver_for
+    from probes.switch.platforms import platform_for
 
-    facts = driver_for(switch.platform).parse(outputs_of(switch.folder))
+    facts = platform_for(switch.platform).parse(outputs_of(switch.folder))
     ports = [
         {"name": p["name"], "admin_up": p.get("admin_up", True), "oper_up": p.get("oper_up", p.get("admin_up")),
          "speed_mbps": p.get("speed_mbps") or (10000 if p.get("mode") == "trunk" else 1000),
@@ -276,10 +283,10 @@ def snmprec_from_recording(switch: LabSwitch) -> str:
         "hp_procurve": f"HP {facts.get('model')} Switch, revision {firmware}, ROM YA.15.20",
         "aruba_aoscx": f"Aruba {facts.get('model')} {firmware}",
         "juniper_junos": f"Juniper Networks, Inc. {facts.get('model')} Ethernet Switch, kernel JUNOS {firmware}",
-    }[switch.platform]
+    }[switch.canonical]
     vlans = {v: f"VLAN{v:04d}" for v in facts.get("vlans") or [1]}
     return switch_snmprec(
-        sys_descr=descr, sys_object_id=_OBJECT_IDS[switch.platform], sys_name=facts.get("hostname") or switch.name,
+        sys_descr=descr, sys_object_id=_OBJECT_IDS[switch.canonical], sys_name=facts.get("hostname") or switch.name,
         model=facts.get("model"), serial=facts.get("serial"), firmware=firmware, ports=ports,
         psus_ok=[True, True] if switch.role == "core" else [True], neighbours=neighbours, vlans=vlans,
         poe_budget_w=740, poe_delivering=[i for i, p in enumerate(facts.get("ports", []), 1)
@@ -461,7 +468,7 @@ class SwitchLab:
         if ssh:
             spec = {
                 "devices": [
-                    {"name": s.name, "port": self.ports[s.name], "platform": s.platform, "folder": str(s.folder),
+                    {"name": s.name, "port": self.ports[s.name], "platform": s.canonical, "folder": str(s.folder),
                      "hang_on": list(s.hang_on), "password": self.password}
                     for s in ssh
                 ]

@@ -13,6 +13,7 @@ from typing import Any
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
+    Platform,
     UnparseableOutput,
     capabilities,
     children,
@@ -25,16 +26,23 @@ from probes.switch.common import (
     textfsm,
     vlan_ids,
 )
+from probes.switch.sanitise import REMOVED, VALUE, rules
 
 PLATFORM = "aruba_aoscx"
 _NAC = re.compile(r"^aaa authentication port-access (dot1x authenticator|mac-auth)")
 
 
-class ArubaAosCx:
-    platform = PLATFORM
+class ArubaAosCx(Platform):
+    name = PLATFORM
     vendor = "HPE Aruba Networking"
     config_command = "show running-config"
     commands = ("show system", "show running-config", "show lldp neighbor-info detail")
+    scrub_rules = rules(
+        # user NAME group G password plaintext|ciphertext ...
+        (rf"(\bpassword\s+(?:plaintext|ciphertext)\s+){VALUE}", rf"\g<1>{REMOVED}"),
+        (rf"(\bsnmpv3 user\s+{VALUE}.*?\bauth-pass\s+(?:plaintext|ciphertext)\s+){VALUE}", rf"\g<1>{REMOVED}"),
+    )
+    session_commands = ("no page",)
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}

@@ -9,6 +9,7 @@ from typing import Any
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
+    Platform,
     UnparseableOutput,
     capabilities,
     children,
@@ -23,6 +24,7 @@ from probes.switch.common import (
     textfsm,
     vlan_ids,
 )
+from probes.switch.sanitise import REMOVED, VALUE, rules
 
 PLATFORM = "cisco_ios"
 _PHYSICAL = re.compile(
@@ -33,8 +35,9 @@ _PHYSICAL = re.compile(
 _NAC = re.compile(r"^(authentication port-control auto|dot1x pae authenticator|mab\b|access-session port-control auto)")
 
 
-class CiscoIos:
-    platform = PLATFORM
+class CiscoIos(Platform):
+    name = PLATFORM
+    aliases = ("cisco_xe",)  # IOS-XE (Catalyst 9000) speaks the same CLI and stores secrets the same way
     vendor = "Cisco"
     config_command = "show running-config"
     commands = (
@@ -45,6 +48,16 @@ class CiscoIos:
         "show lldp neighbors detail",
         "show power inline",
     )
+    scrub_rules = rules(
+        # enable secret 5 / enable password 0 / enable secret level 7 9 ...
+        (rf"^(\s*enable\s+(?:secret|password)(?:\s+level\s+\d+)?(?:\s+[0-9])?\s+){VALUE}", rf"\g<1>{REMOVED}"),
+        # username NAME [privilege N] password 7 ... / secret 9 ...
+        (rf"^(\s*username\s+\S+.*?\b(?:secret|password)(?:\s+[0-9])?\s+){VALUE}", rf"\g<1>{REMOVED}"),
+        # ' password 7 ...' under line con / line vty / line aux
+        (rf"^(\s*password(?:\s+[0-9])?\s+){VALUE}", rf"\g<1>{REMOVED}"),
+    )
+    enters_enable_mode = True
+    session_commands = ("terminal length 0", "terminal width 511")
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}

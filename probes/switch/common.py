@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from contract.evidence.switch import LldpNeighbour
+from probes.switch.sanitise import Rule
 
 Facts = dict[str, Any]
 
@@ -28,17 +29,36 @@ class UnparseableOutput(ValueError):
         self.reason = reason
 
 
-class Driver(Protocol):
-    """One platform: which commands to send, and how to read what comes back."""
+class Platform:
+    """Everything the project knows about one switch platform, on one class (netmiko's model).
 
-    platform: str  # netmiko device_type
+    The names a user may type (the canonical netmiko device_type and its aliases), the read-only allow-list
+    (exactly the commands sent, in order), the scrub rules for the platform's secret syntax, the session quirks
+    (enable mode, what netmiko sends to prepare the session) and the parser. Nothing about a platform is keyed
+    by its name anywhere else, so an alias can never miss one of them (issue 9: ``cisco_xe`` missed the IOS
+    scrub rules when they were a separate table). :mod:`probes.switch.platforms` lists the platforms.
+    """
+
+    name: str  # the canonical netmiko device_type, also the ntc-templates platform
+    aliases: tuple[str, ...] = ()  # other netmiko device_types for the same CLI (cisco_xe for cisco_ios)
     vendor: str
     config_command: str
-    commands: tuple[str, ...]  # in the order they are sent; each is on the allow-list
+    commands: tuple[str, ...]  # the read-only allow-list: sent in this order, nothing else is ever sent
+    scrub_rules: tuple[Rule, ...]  # this platform's secret syntax; the shared rules in sanitise.py come after
+    enters_enable_mode: bool = False  # privileged EXEC is needed to read the whole configuration
+    session_commands: tuple[str, ...] = ()  # sent by netmiko's session preparation (listed for review only)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name that selects this platform: the canonical one first."""
+        return (self.name, *self.aliases)
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         """Facts from whatever outputs are present (only the config for an offline audit)."""
-        ...
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<platform {self.name}>"
 
 
 def textfsm(platform: str, command: str, text: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
+    Platform,
     UnparseableOutput,
     children,
     finish_ports,
@@ -24,6 +25,7 @@ from probes.switch.common import (
     speed_mbps,
     textfsm,
 )
+from probes.switch.sanitise import REMOVED, VALUE, rules
 
 PLATFORM = "hp_procurve"
 
@@ -40,11 +42,21 @@ def port_list(spec: str) -> list[str]:
     return out
 
 
-class HpProcurve:
-    platform = PLATFORM
+class HpProcurve(Platform):
+    name = PLATFORM
+    aliases = ("aruba_procurve",)  # Aruba AOS-S: the ProCurve CLI under HPE's later name
     vendor = "HPE Aruba (ProCurve)"
     config_command = "show running-config"
     commands = ("show system", "show running-config", "show interfaces brief", "show lldp info remote-device")
+    scrub_rules = rules(
+        # password manager|operator [user-name "x"] plaintext|sha1|sha-256 "..."
+        (rf"^(\s*password\s+(?:manager|operator)(?:\s+user-name\s+{VALUE})?\s+(?:plaintext|sha1|sha-256|sha256)\s+)"
+         rf"{VALUE}", rf"\g<1>{REMOVED}"),
+        (rf"^(\s*snmpv3 user\s+{VALUE}.*?\bauth\s+\S+\s+){VALUE}", rf"\g<1>{REMOVED}"),
+        (rf"(\bpriv\s+(?:des|aes)\s+){VALUE}", rf"\g<1>{REMOVED}"),
+    )
+    enters_enable_mode = True
+    session_commands = ("no page", "terminal width 511")
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}

@@ -10,6 +10,7 @@ from typing import Any
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
+    Platform,
     UnparseableOutput,
     finish_ports,
     merge,
@@ -18,15 +19,24 @@ from probes.switch.common import (
     run_steps,
     textfsm,
 )
+from probes.switch.sanitise import REMOVED, VALUE, rules
 
 PLATFORM = "juniper_junos"
 
 
-class JuniperJunos:
-    platform = PLATFORM
+class JuniperJunos(Platform):
+    name = PLATFORM
     vendor = "Juniper Networks"
     config_command = "show configuration"
     commands = ("show version", "show configuration", "show lldp neighbors")
+    scrub_rules = rules(
+        (rf"(\b(?:encrypted-password|secret|plain-text-password-value|authentication-key|ascii-text)\s+){VALUE}",
+         rf"\g<1>{REMOVED}"),
+        (rf"^(\s*(?:set\s+snmp\s+)?community\s+){VALUE}", rf"\g<1>{REMOVED}"),
+        # Junos marks every secret it prints: whatever the keyword, the quoted value on such a line goes.
+        (r'^(.*?)"[^"]*"(;?\s*## SECRET-DATA)', rf'\g<1>"{REMOVED}"\g<2>'),
+    )
+    session_commands = ("set cli screen-width 511", "set cli complete-on-space off", "set cli screen-length 0")
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}

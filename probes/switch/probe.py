@@ -23,7 +23,7 @@ from contract.evidence.switch import (
     UnlistedDevice,
 )
 from probes.base import Observation, ProbeTask
-from probes.switch.platforms import UnsupportedPlatform, driver_for
+from probes.switch.platforms import UnsupportedPlatform, platform_for
 from probes.switch.sanitise import sanitise
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class SwitchProbe:
         from probes.switch.ssh import SshError, collect
 
         try:
-            driver = driver_for(target.platform)
+            driver = platform_for(target.platform)
         except UnsupportedPlatform as exc:
             raise ValueError(str(exc)) from None
         errors: list[str] = []
@@ -181,7 +181,7 @@ class SwitchProbe:
             secrets.append(password)
             try:
                 outputs = await asyncio.to_thread(
-                    collect, host=target.host, port=target.port, platform=target.platform,
+                    collect, host=target.host, port=target.port, platform=driver,
                     username=target.username, password=password, commands=driver.commands,
                     conn_timeout_s=self.section.connect_timeout_s, read_timeout_s=self.section.read_timeout_s,
                 )

@@ -1,33 +1,44 @@
 """The one sanitiser: scrubs secrets from switch output before it is stored as evidence.
 
-Rules are data: per platform, a list of (pattern, replacement) over whole lines, plus rules shared by
-every platform. Each pattern keeps the keyword (so a reader still sees *that* a secret is set) and
-replaces the value with ``<removed>``. Known secret values (the password or community the agent
-itself used) are removed verbatim as well, wherever they appear. Parsing happens on the raw text in
-memory; only sanitised text is ever stored, logged or printed.
+Rules are data: each platform class carries its own (pattern, replacement) rules over whole lines
+(:attr:`probes.switch.common.Platform.scrub_rules`), and the rules here are shared by every platform. Each
+pattern keeps the keyword (so a reader still sees *that* a secret is set) and replaces the value with
+``<removed>``. Known secret values (the password or community the agent itself used) are removed verbatim as
+well, wherever they appear. Parsing happens on the raw text in memory; only sanitised text is ever stored,
+logged or printed.
+
+A platform name is resolved strictly: a name no platform accepts raises instead of falling back to the shared
+rules alone (that fallback is how ``cisco_xe`` once kept every IOS password: issue 9).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probes.switch.common import Platform
 
 REMOVED = "<removed>"
 
 # A value: a quoted string or one token.
-_V = r'(?:"[^"]*"|\S+)'
+VALUE = r'(?:"[^"]*"|\S+)'
+_V = VALUE
 
 Rule = tuple[re.Pattern[str], str]
 
 
-def _rules(*pairs: tuple[str, str]) -> list[Rule]:
-    return [(re.compile(p, re.IGNORECASE | re.MULTILINE), r) for p, r in pairs]
+def rules(*pairs: tuple[str, str]) -> tuple[Rule, ...]:
+    """Compiled (pattern, replacement) pairs; patterns match case-insensitively, line by line."""
+    return tuple((re.compile(p, re.IGNORECASE | re.MULTILINE), r) for p, r in pairs)
 
 
-_COMMON = _rules(
+COMMON: tuple[Rule, ...] = rules(
     # SNMP communities and v3 keys, RADIUS/TACACS+ keys, PSKs: keyword kept, value gone.
     (rf"^(\s*snmp-server community\s+){_V}", rf"\g<1>{REMOVED}"),
-    (rf"^(\s*snmp-server host\s+\S+(?:\s+(?:informs|traps))?(?:\s+version\s+(?:1|2c))?\s+){_V}", rf"\g<1>{REMOVED}"),
+    (rf"^(\s*snmp-server host\s+\S+(?:\s+(?:informs|traps))?(?:\s+version\s+(?:1|2c))?(?:\s+community)?\s+){_V}",
+     rf"\g<1>{REMOVED}"),
     (rf"(\b(?:auth|priv)\s+(?:md5|sha\d*|des|3des|aes(?:\s+\d+)?)\s+)(?!(?:auth|priv)-pass\b){_V}", rf"\g<1>{REMOVED}"),
     (rf"(\b(?:auth-pass|priv-pass)\s+(?:plaintext|ciphertext)\s+){_V}", rf"\g<1>{REMOVED}"),
     (rf"((?<![-\w])key(?:\s+(?:[0-9]|plaintext|ciphertext|encrypted))?\s+){_V}", rf"\g<1>{REMOVED}"),
@@ -36,40 +47,20 @@ _COMMON = _rules(
     (rf"(\bauthentication-key\s+\d+\s+(?:md5|sha\S*)\s+(?:[0-9]\s+)?){_V}", rf"\g<1>{REMOVED}"),
 )
 
-_PLATFORM: dict[str, list[Rule]] = {
-    "cisco_ios": _rules(
-        (rf"^(\s*enable\s+(?:secret|password)(?:\s+level\s+\d+)?(?:\s+[0-9])?\s+){_V}", rf"\g<1>{REMOVED}"),
-        (rf"^(\s*username\s+\S+.*?\b(?:secret|password)(?:\s+[0-9])?\s+){_V}", rf"\g<1>{REMOVED}"),
-        (rf"^(\s*password(?:\s+[0-9])?\s+){_V}", rf"\g<1>{REMOVED}"),
-    ),
-    "hp_procurve": _rules(
-        (rf"^(\s*password\s+(?:manager|operator)(?:\s+user-name\s+{_V})?\s+(?:plaintext|sha1|sha-256|sha256)\s+){_V}",
-         rf"\g<1>{REMOVED}"),
-        (rf"^(\s*snmpv3 user\s+{_V}.*?\bauth\s+\S+\s+){_V}", rf"\g<1>{REMOVED}"),
-        (rf"(\bpriv\s+(?:des|aes)\s+){_V}", rf"\g<1>{REMOVED}"),
-    ),
-    "aruba_aoscx": _rules(
-        (rf"(\bpassword\s+(?:plaintext|ciphertext)\s+){_V}", rf"\g<1>{REMOVED}"),
-        (rf"(\bsnmpv3 user\s+{_V}.*?\bauth-pass\s+(?:plaintext|ciphertext)\s+){_V}", rf"\g<1>{REMOVED}"),
-    ),
-    "juniper_junos": _rules(
-        (rf"(\b(?:encrypted-password|secret|plain-text-password-value|authentication-key|ascii-text)\s+){_V}",
-         rf"\g<1>{REMOVED}"),
-        (rf"^(\s*(?:set\s+snmp\s+)?community\s+){_V}", rf"\g<1>{REMOVED}"),
-        (r'^(.*?)"[^"]*"(;?\s*## SECRET-DATA)', rf'\g<1>"{REMOVED}"\g<2>'),
-    ),
-}
 
+def sanitise(text: str, platform: Platform | str, known_secrets: Iterable[str] = ()) -> str:
+    """``text`` with every secret the rules (or ``known_secrets``) recognise replaced by ``<removed>``.
 
-def known_platforms() -> list[str]:
-    return sorted(_PLATFORM)
+    ``platform`` is a :class:`Platform` or any name one accepts (aliases included); an unknown name raises
+    :class:`probes.switch.platforms.UnsupportedPlatform` rather than scrubbing with the shared rules only.
+    """
+    if isinstance(platform, str):
+        from probes.switch.platforms import platform_for
 
-
-def sanitise(text: str, platform: str, known_secrets: Iterable[str] = ()) -> str:
-    """``text`` with every secret the rules (or ``known_secrets``) recognise replaced by ``<removed>``."""
+        platform = platform_for(platform)
     out = text
     for secret in sorted((s for s in known_secrets if s and len(s) >= 3), key=len, reverse=True):
         out = out.replace(secret, REMOVED)
-    for pattern, replacement in [*_PLATFORM.get(platform, []), *_COMMON]:
+    for pattern, replacement in (*platform.scrub_rules, *COMMON):
         out = pattern.sub(replacement, out)
     return out

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from probes.switch.allowlist import guard
-from probes.switch.platforms import allow_list_platform
+
+if TYPE_CHECKING:
+    from probes.switch.common import Platform
 
 log = logging.getLogger("schoolnet.switch.ssh")
 
@@ -23,7 +26,7 @@ def collect(
     *,
     host: str,
     port: int,
-    platform: str,
+    platform: Platform,
     username: str,
     password: str,
     commands: Sequence[str],
@@ -40,7 +43,7 @@ def collect(
     )
     from paramiko.ssh_exception import SSHException
 
-    checked = [guard(allow_list_platform(platform), c) for c in commands]  # refuse before connecting
+    checked = [guard(platform, c) for c in commands]  # refuse before connecting
     # netmiko logs every byte read from the device at DEBUG, and device output holds secrets: never below INFO.
     netmiko_log = logging.getLogger("netmiko")
     if netmiko_log.getEffectiveLevel() < logging.INFO:
@@ -48,7 +51,7 @@ def collect(
     where = f"{host}:{port}"
     try:
         conn = ConnectHandler(
-            device_type=platform, host=host, port=port, username=username, password=password, secret=password,
+            device_type=platform.name, host=host, port=port, username=username, password=password, secret=password,
             conn_timeout=conn_timeout_s, auth_timeout=conn_timeout_s, banner_timeout=conn_timeout_s,
             fast_cli=True, allow_agent=False, use_keys=False,
         )
@@ -57,12 +60,14 @@ def collect(
     except NetmikoTimeoutException:
         raise SshError(f"SSH to {where} is unreachable (refused, or no answer within {conn_timeout_s:g} s)") from None
     except ReadTimeout:
-        raise SshError(f"SSH {where}: logged in, but the CLI never showed the {platform} prompt expected") from None
+        raise SshError(
+            f"SSH {where}: logged in, but the CLI never showed the {platform.name} prompt expected"
+        ) from None
     except (NetmikoBaseException, SSHException, OSError, EOFError, ValueError) as exc:
         raise SshError(f"SSH to {where} failed: {type(exc).__name__}") from None
     outputs: dict[str, str] = {}
     try:
-        if platform in ("cisco_ios", "cisco_xe", "hp_procurve") and not conn.check_enable_mode():
+        if platform.enters_enable_mode and not conn.check_enable_mode():
             try:
                 conn.enable()
             except (ValueError, ReadTimeout):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from probes.switch.allowlist import ALLOWED_COMMANDS, ForbiddenCommand, guard, is_read_only
-from probes.switch.platforms import allow_list_platform, driver_for, supported_platforms
+from probes.switch.allowlist import ForbiddenCommand, guard, is_read_only
+from probes.switch.platforms import PLATFORMS, platform_for, supported_platforms
 
 
-@pytest.mark.parametrize("platform", supported_platforms())
-def test_every_driver_command_is_allowed(platform):
-    driver = driver_for(platform)
-    for command in driver.commands:
-        assert guard(allow_list_platform(platform), command) == command
-    assert driver.config_command in driver.commands
+@pytest.mark.parametrize("name", supported_platforms())
+def test_every_command_is_allowed_under_every_name(name):
+    platform = platform_for(name)
+    for command in platform.commands:
+        assert guard(platform, command) == command
+    assert platform.config_command in platform.commands
 
 
 @pytest.mark.parametrize(
@@ -38,20 +38,22 @@ def test_every_driver_command_is_allowed(platform):
         "SHOW RUNNING-CONFIG",
     ],
 )
-@pytest.mark.parametrize("platform", sorted(ALLOWED_COMMANDS))
-def test_anything_else_is_refused(platform, command):
+@pytest.mark.parametrize("name", supported_platforms())
+def test_anything_else_is_refused(name, command):
     with pytest.raises(ForbiddenCommand):
-        guard(platform, command)
+        guard(platform_for(name), command)
 
 
 def test_unknown_platform_has_no_commands():
-    with pytest.raises(ForbiddenCommand, match="no read-only command list"):
-        guard("cisco_nxos", "show version")
+    from probes.switch.platforms import UnsupportedPlatform
+
+    with pytest.raises(UnsupportedPlatform, match="unsupported platform 'cisco_nxos'"):
+        platform_for("cisco_nxos")
 
 
 def test_lists_hold_only_read_only_commands():
-    for commands in ALLOWED_COMMANDS.values():
-        assert all(c.startswith("show ") and is_read_only(c) for c in commands)
+    for platform in PLATFORMS:
+        assert all(c.startswith("show ") and is_read_only(c) for c in platform.commands)
 
 
 def test_ssh_runner_refuses_before_connecting():
@@ -59,5 +61,5 @@ def test_ssh_runner_refuses_before_connecting():
 
     # Port 9 on TEST-NET: if the guard did not run first, this would try to connect.
     with pytest.raises(ForbiddenCommand):
-        collect(host="192.0.2.1", port=9, platform="cisco_ios", username="u", password="p",
+        collect(host="192.0.2.1", port=9, platform=platform_for("cisco_ios"), username="u", password="p",
                 commands=["show version", "configure terminal"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.switch.platforms import driver_for
+from probes.switch.platforms import platform_for
 from probes.switch.probe import build_device
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def test_there_are_cases_for_every_platform():
 def test_case_parses_to_expected(case: Path):
     platform = case.parent.name
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    facts = driver_for(platform).parse(outputs_of(case))
+    facts = platform_for(platform).parse(outputs_of(case))
     device = build_device(platform, "unknown", "192.0.2.1", facts, None, None, [], [])
     got = device.model_dump(mode="json")
     for key, value in expected.items():
