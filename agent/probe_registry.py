@@ -23,10 +23,11 @@ PROBES: dict[str, str] = {
     "switches": "probes.switch.probe:SwitchProbe",
     "wifi": "probes.wifi.probe:WifiProbe",
     "broadband": "probes.broadband.probe:BroadbandProbe",
+    "filtering": "agent.config.filtering:filtering_probe",
 }
 
 # Names the CLI accepts in --only, including areas whose probe is still to come.
-AREAS: tuple[str, ...] = ("switches", "wifi", "broadband", "firewall")
+AREAS: tuple[str, ...] = ("switches", "wifi", "broadband", "firewall", "filtering")
 
 
 def parse_only(only: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.config.broadband import BroadbandConfig
+from agent.config.filtering import FilteringConfig
 from agent.config.sections import AgentConfig, ProbeLimits, SiteConfig, Strict, Thresholds
 from agent.config.switches import SwitchesConfig
 from agent.config.upload import UploadConfig
@@ -31,6 +32,7 @@ class Config(Strict):
     wifi: WifiConfig = Field(default_factory=WifiConfig)
     broadband: BroadbandConfig = Field(default_factory=BroadbandConfig)
     upload: UploadConfig = Field(default_factory=UploadConfig)
+    filtering: FilteringConfig | None = None  # runs only when configured: it tests the live network
 
     def site_profile(self) -> SiteProfile:
         """What the evaluator needs: phase, the school's Wi-Fi, and the site's own thresholds."""

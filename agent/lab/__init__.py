@@ -23,6 +23,7 @@ LAB_COMPONENTS: list[str] = [
     "agent.lab.switches:SwitchLab",
     "agent.lab.wifi:WifiLab",
     "agent.lab.broadband:BroadbandLab",
+    "agent.lab.filtering:FilteringLab",
     "agent.lab.collector:CollectorLab",
 ]
 
