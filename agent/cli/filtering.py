@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from agent.config import Config
     from contract.evidence import Evidence
     from contract.evidence.filtering import FilteringTest
-    from standards_map.evaluate import Result
+    from contract.results import Result
 
 filtering_app = typer.Typer(help="Content filtering, safe search and circumvention, per network segment.",
                             no_args_is_help=True)
@@ -97,10 +97,10 @@ def register(app: typer.Typer) -> None:
 def judge(evidence: list[Evidence], cfg: Config | None) -> list[Result]:
     """The filtering checks' results for this evidence (site from the config, or a neutral one)."""
     from contract.evidence import EvidenceRecord
+    from contract.site import SiteProfile
     from probes.base import utcnow
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
-    from standards_map.site import SiteProfile
 
     now = utcnow()
     records = [EvidenceRecord.of(f"ev-{i + 1:04d}", "filtering", getattr(e, "segment", "all segments"), now, e)

@@ -33,7 +33,7 @@ from pydantic import Field, field_validator, model_validator
 
 from agent.config.sections import Strict
 from agent.errors import ConfigError, UsageError
-from contract.evidence.filtering import SegmentRole
+from contract.evidence.filtering import SegmentRole, SegmentSource
 from probes.filtering.settings import (
     DEFAULT_SIGNATURES,
     AuditSettings,
@@ -125,8 +125,11 @@ def current_ssid() -> str | None:
     return None
 
 
-def resolve_segment(fc: FilteringConfig, flag: str | None, ssid: str | None) -> tuple[str, SegmentRole, str]:
+def resolve_segment(
+    fc: FilteringConfig, flag: str | None, ssid: str | None
+) -> tuple[str, SegmentRole, SegmentSource]:
     """(segment name, role, source): --segment, then the SSID's segment, then the config's, else 'unspecified'."""
+    source: SegmentSource
     if flag:
         name, source = flag, "flag"
     elif ssid and fc.segment_of_ssid(ssid):

@@ -154,7 +154,7 @@ def dns_profile(segment: str, profile: LabProfile) -> dict[str, dict[str, Any]]:
     records: dict[str, dict[str, Any]] = dict(truthful)
     records[f"silent.{DOMAIN}"] = {"drop": True}
     records.update({name: {"a": [address]} for name, address in SAFE_ENDPOINTS.items()})
-    safe = {"www.google.com": {"cname": "forcesafesearch.google.com"},
+    safe: dict[str, dict[str, Any]] = {"www.google.com": {"cname": "forcesafesearch.google.com"},
             "www.google.co.uk": {"cname": "forcesafesearch.google.com"},
             "www.youtube.com": {"cname": "restrictmoderate.youtube.com"},
             "m.youtube.com": {"cname": "restrictmoderate.youtube.com"},

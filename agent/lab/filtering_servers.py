@@ -10,6 +10,7 @@ the same name can be NXDOMAIN for students, a sinkhole for staff and truthful fo
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import ssl
 import struct
@@ -127,10 +128,10 @@ async def serve(spec: dict[str, Any]) -> None:
     for resolver in spec["dns"]:
         profile: Profile = {k.lower(): v for k, v in resolver["records"].items()}
         transport, _ = await loop.create_datagram_endpoint(
-            lambda p=profile: _DnsUdp(p), local_addr=(resolver["listen"], resolver.get("port", 53)))
+            functools.partial(_DnsUdp, profile), local_addr=(resolver["listen"], resolver.get("port", 53)))
         servers.append(transport)
         servers.append(await asyncio.start_server(
-            lambda r, w, p=profile: _dns_tcp(p, r, w), resolver["listen"], resolver.get("port", 53)))
+            functools.partial(_dns_tcp, profile), resolver["listen"], resolver.get("port", 53)))
     category_of: dict[str, str] = spec.get("categories", {})
     for site in spec["web"]:
         ctx = None
@@ -138,7 +139,7 @@ async def serve(spec: dict[str, Any]) -> None:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(site["cert"], site["key"])
         servers.append(await asyncio.start_server(
-            lambda r, w, m=site["mode"]: _http(m, category_of, r, w), site["address"], site["port"], ssl=ctx))
+            functools.partial(_http, site["mode"], category_of), site["address"], site["port"], ssl=ctx))
     print("ready", flush=True)
     await asyncio.Event().wait()
 

@@ -12,6 +12,7 @@ import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -61,11 +62,11 @@ def _name(name: x509.Name) -> str:
     return ", ".join(parts) or name.rfc4514_string()
 
 
-def _issuer_of_dict(cert: dict[str, object] | None) -> str | None:
+def _issuer_of_dict(cert: dict[str, Any] | None) -> str | None:
     if not cert:
         return None
     fields: dict[str, str] = {}
-    for rdn in cert.get("issuer", ()):  # type: ignore[union-attr]
+    for rdn in cert.get("issuer", ()):
         for key, value in rdn:
             fields[key] = value
     parts = [fields[k] for k in ("commonName", "organizationName") if k in fields]

@@ -31,7 +31,7 @@ async def measure(settings: FilteringSettings) -> StoredRun:
         url_tests, engines = await tests, None
     servers = resolvers_of(resolver)
     test = FilteringTest(
-        segment=settings.segment, role=settings.role, segment_source=settings.segment_source,  # type: ignore[arg-type]
+        segment=settings.segment, role=settings.role, segment_source=settings.segment_source,
         ssid=settings.ssid, tested_at=tested_at, resolvers=servers, test_list=settings.test_list,
         timeout_s=settings.timeout_s, expect_blocked=settings.expect_blocked,
         expect_allowed=settings.expect_allowed, tests=url_tests,
@@ -80,13 +80,13 @@ class FilteringProbe:
 
     async def _run(self) -> list[Observation]:
         here = await measure(self.settings) if self.test_here else None
+        problem: Observation | None = None
         try:
             latest, combined = record_and_combine(here, self.audit)
         except (runs_store.RunsFileError, OSError) as exc:
             latest = [here] if here else []
             problem = Observation(kind=FilteringAudit.kind, target="all segments", error=str(exc))
         else:
-            problem = None
             if not latest:
                 problem = Observation(kind=FilteringTest.kind, target="earlier runs", error=(
                     f"no filtering run in the last {self.audit.window_days} days: run `schoolnet filtering test` "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contract.evidence.filtering import SegmentRole
+from contract.evidence.filtering import SegmentRole, SegmentSource
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -67,7 +67,7 @@ class FilteringSettings(_Strict):
 
     segment: str = Field(min_length=1, max_length=64)
     role: SegmentRole = "other"
-    segment_source: str = "default"
+    segment_source: SegmentSource = "default"
     ssid: str | None = None
     tests: list[TestEntry] = Field(max_length=5000)
     test_list: str = "built-in neutral defaults"

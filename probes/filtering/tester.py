@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import dns.asyncresolver
@@ -34,9 +35,9 @@ async def test_url(
     started = time.monotonic()
     deadline = started + settings.timeout_s
 
-    def done(outcome: str, detail: str, **extra: object) -> UrlTest:
-        return UrlTest(category=entry.category, url=entry.url, outcome=outcome,  # type: ignore[arg-type]
-                       detail=detail, elapsed_ms=round((time.monotonic() - started) * 1000, 1), **extra)  # type: ignore[arg-type]
+    def done(outcome: str, detail: str, **extra: Any) -> UrlTest:
+        return UrlTest(category=entry.category, url=entry.url, outcome=outcome, detail=detail,
+                       elapsed_ms=round((time.monotonic() - started) * 1000, 1), **extra)
 
     parts = urlsplit(entry.url)
     host = parts.hostname or ""
