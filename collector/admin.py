@@ -15,7 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.delivery.signing import key_id, public_key_from_raw
-from collector.models import AgentKey, ApiToken, EnrolmentToken, Site, Trust, utcnow
+from collector.models import (
+    AgentKey,
+    ApiToken,
+    EnrolmentToken,
+    RequirementRow,
+    ResultRow,
+    Site,
+    StoredReport,
+    Trust,
+    utcnow,
+)
 
 ENROLMENT_PREFIX = "snen_"
 VIEWER_PREFIX = "snvw_"
@@ -86,19 +96,136 @@ def create_enrolment_token(
     return token, expires_at
 
 
-def create_viewer_token(session: Session, trust: str, name: str = "viewer") -> str:
+DEFAULT_TOKEN_TTL = timedelta(days=365)
+TOKEN_ROLES = ("viewer", "admin")
+# last_used_at is written at most this often per token: a write per read request would serialise SQLite readers.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once; only its hash is stored
+    id: int
+    trust: str
+    name: str
+    role: str
+    expires_at: datetime
+
+
+def issue_token(
+    session: Session, trust: str, name: str = "viewer", *, ttl: timedelta = DEFAULT_TOKEN_TTL, role: str = "viewer"
+) -> IssuedToken:
+    """An API token for one trust: ``viewer`` reads, ``admin`` also deletes reports. Expires after ``ttl``."""
+    if role not in TOKEN_ROLES:
+        raise AdminError(f"role {role!r}: must be one of {', '.join(TOKEN_ROLES)}", 422, "bad_role")
+    if ttl <= timedelta(0):
+        raise AdminError("a token's lifetime must be positive", 422, "bad_ttl")
     owner = get_trust(session, trust)
     token = VIEWER_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_sha256=token_hash(token), trust_id=owner.id, name=name))
+    expires_at = utcnow() + ttl
+    row = ApiToken(token_sha256=token_hash(token), trust_id=owner.id, name=name, expires_at=expires_at, role=role)
+    session.add(row)
     session.commit()
-    return token
+    return IssuedToken(token, row.id, owner.slug, name, role, expires_at)
+
+
+def create_viewer_token(
+    session: Session, trust: str, name: str = "viewer", *, ttl: timedelta = DEFAULT_TOKEN_TTL
+) -> str:
+    return issue_token(session, trust, name, ttl=ttl).token
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a valid API token allows: one trust, with a role."""
+
+    token_id: int
+    trust: Trust
+    role: str
+
+
+def authenticate(session: Session, token: str, now: datetime | None = None) -> TokenGrant:
+    """The grant of a live API token, or AdminError 401 (unknown, revoked or expired: checked on every request,
+    so revocation and expiry take effect at once). Records the use, to a minute."""
+    now = now or utcnow()
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_hash(token)))
+    if row is None:
+        raise AdminError("unknown API token", 401, "bad_token")
+    if row.revoked_at is not None:
+        raise AdminError("this API token has been revoked", 401, "token_revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise AdminError(f"this API token expired at {row.expires_at.isoformat()}", 401, "token_expired")
+    trust = session.get(Trust, row.trust_id)
+    if trust is None:  # pragma: no cover - a foreign key guarantees it
+        raise AdminError("unknown API token", 401, "bad_token")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        session.execute(
+            ApiToken.__table__.update()
+            .where(
+                ApiToken.id == row.id,
+                ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION),
+            )
+            .values(last_used_at=now)
+        )
+        session.commit()
+    return TokenGrant(row.id, trust, row.role)
 
 
 def viewer_trust(session: Session, token: str) -> Trust | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_hash(token)))
-    if row is None or row.revoked_at is not None:
+    try:
+        return authenticate(session, token).trust
+    except AdminError:
         return None
-    return session.get(Trust, row.trust_id)
+
+
+def list_tokens(session: Session, trust: str | None = None) -> list[tuple[ApiToken, Trust]]:
+    query = select(ApiToken, Trust).join(Trust, Trust.id == ApiToken.trust_id).order_by(Trust.slug, ApiToken.id)
+    if trust is not None:
+        query = query.where(Trust.id == get_trust(session, trust).id)
+    return [(t, owner) for t, owner in session.execute(query).all()]
+
+
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def revoke_token(session: Session, which: str) -> ApiToken:
+    """Revoke an API token by its id (``token list``) or by the token itself; the next request with it gets 401."""
+    if which.isdigit():
+        row = session.get(ApiToken, int(which))
+    else:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_hash(which)))
+    if row is None:
+        raise AdminError(f"no API token {which if which.isdigit() else '(the one given)'}", 404, "not_found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.commit()
+    return row
+
+
+def delete_report(session: Session, report_id: str, trust_id: int | None = None) -> StoredReport:
+    """Delete a stored report and its result rows (``trust_id``: only if it belongs to that trust). The report id
+    becomes free again, so the agent could upload the same report anew."""
+    query = select(StoredReport).where(StoredReport.report_id == report_id)
+    if trust_id is not None:
+        query = query.join(Site, Site.id == StoredReport.site_pk).where(Site.trust_id == trust_id)
+    report = session.scalar(query)
+    if report is None:
+        raise AdminError(
+            f"no report {report_id!r}" + (" in this trust" if trust_id is not None else ""), 404, "not_found"
+        )
+    # Rows first, explicitly: SQLite enforces ON DELETE CASCADE only with foreign_keys on, which a tool opening the
+    # file by hand may not set.
+    for table in (ResultRow.__table__, RequirementRow.__table__):
+        session.execute(table.delete().where(table.c.report_id == report_id))
+    session.execute(StoredReport.__table__.delete().where(StoredReport.report_id == report_id))
+    session.commit()
+    return report
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class EnrolmentToken(Base):
 
 
 class ApiToken(Base):
-    """A viewer token: read access to one trust's sites and reports."""
+    """An API token of one trust: ``viewer`` reads its sites and reports; ``admin`` may also delete reports."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -94,6 +94,11 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Every token expires (a year by default): a forgotten token must not read a trust's reports for ever.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Updated at most once a minute per token (a write per read request would serialise SQLite readers).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    role: Mapped[str] = mapped_column(String(20), default="viewer", server_default="viewer")
 
 
 class StoredReport(Base):

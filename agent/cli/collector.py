@@ -24,12 +24,16 @@ collector_app = typer.Typer(
 )
 trust_app = typer.Typer(help="Multi-academy trusts.", no_args_is_help=True)
 site_app = typer.Typer(help="Schools (sites) within a trust.", no_args_is_help=True)
-token_app = typer.Typer(help="One-time enrolment tokens and trust viewer API tokens.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="One-time enrolment tokens and trust API tokens (create, list, revoke).", no_args_is_help=True
+)
 key_app = typer.Typer(help="Agents' signing keys: list, rotate, revoke.", no_args_is_help=True)
+report_app = typer.Typer(help="Stored reports.", no_args_is_help=True)
 collector_app.add_typer(trust_app, name="trust")
 collector_app.add_typer(site_app, name="site")
 collector_app.add_typer(token_app, name="token")
 collector_app.add_typer(key_app, name="key")
+collector_app.add_typer(report_app, name="report")
 
 DbOption = Annotated[
     str, typer.Option("--db", envvar=DB_ENV, help="Database URL: sqlite:///FILE (default) or postgresql://...")
@@ -156,15 +160,90 @@ def token_enrol(
 def token_viewer(
     trust: Annotated[str, typer.Argument(help="Trust slug or name the token may read.")],
     name: Annotated[str, typer.Option(help="Who the token is for.")] = "viewer",
+    days: Annotated[float, typer.Option(min=0.01, help="Days until the token expires.")] = 365.0,
+    role: Annotated[str, typer.Option(help="viewer (reads) or admin (also deletes reports).")] = "viewer",
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Create an API token that reads one trust's sites and reports (shown once)."""
-    from collector.admin import create_viewer_token
+    """Create an API token for one trust's sites and reports (shown once; expires after --days)."""
+    from collector.admin import issue_token
 
     with _session(db) as session:
-        token = create_viewer_token(session, trust, name)
-        _out(fmt, {"token": token, "trust": trust, "name": name}, f"{token}\n(read access to trust {trust})")
+        issued = issue_token(session, trust, name, ttl=timedelta(days=days), role=role)
+        _out(
+            fmt,
+            {
+                "token": issued.token,
+                "id": issued.id,
+                "trust": issued.trust,
+                "name": name,
+                "role": issued.role,
+                "expires_at": issued.expires_at.isoformat(),
+            },
+            f"{issued.token}\n(token {issued.id}: {issued.role} of trust {issued.trust}, "
+            f"expires {issued.expires_at.isoformat()})",
+        )
+
+
+@token_app.command("list")
+def token_list(
+    trust: Annotated[str | None, typer.Option(help="Only this trust's tokens.")] = None,
+    db: DbOption = DEFAULT_DB,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """List API tokens (never the tokens themselves): id, trust, role, state, expiry and last use."""
+    from collector.admin import list_tokens, token_state
+
+    with _session(db) as session:
+        rows = [
+            {
+                "id": token.id,
+                "trust": owner.slug,
+                "name": token.name,
+                "role": token.role,
+                "state": token_state(token),
+                "created_at": token.created_at.isoformat(),
+                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+                "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+            }
+            for token, owner in list_tokens(session, trust)
+        ]
+        text = "\n".join(
+            f"{r['id']:>5}  {r['trust']:<24} {r['role']:<6} {r['state']:<7} expires {r['expires_at'] or 'never'}"
+            f"  last used {r['last_used_at'] or 'never'}  {r['name']}"
+            for r in rows
+        )
+        _out(fmt, rows, text or "no API tokens")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token's id (from `token list`) or the token itself.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Revoke an API token: the next request with it gets 401."""
+    from collector.admin import revoke_token
+
+    with _session(db) as session:
+        row = revoke_token(session, token)
+        revoked = row.revoked_at.isoformat() if row.revoked_at else None
+        _out(fmt, {"id": row.id, "revoked_at": revoked}, f"token {row.id} revoked")
+
+
+@report_app.command("delete")
+def report_delete(
+    report_id: Annotated[str, typer.Argument(help="The report's id (UUID).")],
+    db: DbOption = DEFAULT_DB,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """Delete a stored report and its results (e.g. one with wrong data); the agent may upload it again."""
+    from collector.admin import delete_report
+
+    with _session(db) as session:
+        delete_report(session, report_id)
+        _out(fmt, {"report_id": report_id, "status": "deleted"}, f"report {report_id} deleted")
 
 
 @key_app.command("list")
