@@ -1,23 +1,5 @@
-"""One exception tree for the agent; the CLI maps it to the contract's exit codes."""
+"""The agent's errors are the contract's one exception tree (contract/errors.py); re-exported for the agent's code."""
 
+from contract.errors import CannotRunError, ConfigError, SchoolnetError, UsageError
 
-class SchoolnetError(Exception):
-    """Base of every error schoolnet raises on purpose."""
-
-    exit_code = 3
-
-
-class UsageError(SchoolnetError):
-    """Bad input from the user: a config file, a flag, a file to analyse. Exit 2."""
-
-    exit_code = 2
-
-
-class ConfigError(UsageError):
-    """The configuration file is missing, malformed or fails validation. Exit 2."""
-
-
-class CannotRunError(SchoolnetError):
-    """The command could not run at all (a dependency or the environment is missing). Exit 3."""
-
-    exit_code = 3
+__all__ = ["CannotRunError", "ConfigError", "SchoolnetError", "UsageError"]

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.cli.common import Format, emit
-from agent.errors import UsageError
+from contract.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from contract.evidence import EvidenceRecord
     from contract.evidence.switch import SwitchDevice
     from contract.results import Result
 
@@ -41,27 +42,31 @@ def device_from_config(path: Path, platform: str, role: str = "edge") -> SwitchD
         raise UsageError(f"{path}: not a text file (a {platform} configuration is text)") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
-    facts = driver.parse({driver.config_command: text})
-    unreadable = [e for e in facts.get("collection_errors", []) if "not a" in e and "configuration" in e]
-    if unreadable:
-        raise UsageError(f"{path}: cannot be parsed as a {platform} configuration: {unreadable[0]}")
+    try:
+        facts = driver.read_config(text)
+    except InputError as exc:  # not_a_configuration: another vendor's file, or no configuration at all
+        raise UsageError(f"{path}: cannot be parsed as a {platform} configuration: {exc}") from None
     facts["sources"] = ["config-file"]
-    return build_device(platform, role, str(path), facts, None, text, [], [])
+    return build_device(platform, role, None, facts, None, text, [], [])  # a file has no management address
 
 
-def judge(device: SwitchDevice, target: str, phase: str) -> list[Result]:
-    """Every requirement of the map, judged on this one device (only switch.device checks are kept)."""
+def evidence_record(device: SwitchDevice, target: str) -> EvidenceRecord:
+    """The evidence an offline audit judges, as a report stores it (results point at it by evidence_ref)."""
     from contract.evidence import EvidenceRecord
+
+    return EvidenceRecord.of("ev-0001", "switches", target, datetime.now(UTC), device)
+
+
+def judge(record: EvidenceRecord, phase: str) -> list[Result]:
+    """Every requirement of the map, judged on this one device (only switch.device checks are kept)."""
     from contract.site import SiteProfile
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
 
-    now = datetime.now(UTC)
-    record = EvidenceRecord.of("ev-0001", "switches", target, now, device)
     site = SiteProfile(id="offline", name="offline audit", phase=phase)  # type: ignore[arg-type]
-    kinds = {spec.id for spec in registry().values() if spec.kind == device.kind}
-    return [r for r in evaluate(load_map(), [record], site, [], now) if r.check in kinds]
+    kinds = {spec.id for spec in registry().values() if spec.kind == record.kind}
+    return [r for r in evaluate(load_map(), [record], site, [], record.collected_at) if r.check in kinds]
 
 
 @switch_app.command("audit-config")
@@ -81,11 +86,14 @@ def audit_config(
         raise UsageError(f"--phase {phase!r}: choose primary, secondary, all_through or college")
     device = device_from_config(file, platform, role)
     target = device.hostname or file.name
-    results = judge(device, target, phase)
-    results = [r.model_copy(update={"target": target}) for r in results]
+    record = evidence_record(device, target)
+    results = [r.model_copy(update={"target": target}) for r in judge(record, phase)]
     if fmt is Format.json:
+        # The sanitised evidence judged goes with the results, so anyone can check offline what was read (the
+        # facts and the configuration) and that no secret survived.
         emit(json.dumps({"target": target, "platform": platform,
-                         "results": [r.model_dump(mode="json") for r in results]}, indent=2))
+                         "results": [r.model_dump(mode="json") for r in results],
+                         "evidence": [record.model_dump(mode="json")]}, indent=2))
     else:
         lines = [f"{target} ({platform}), from {file}"]
         # A check that serves several requirements is shown once, with every requirement it counts towards.

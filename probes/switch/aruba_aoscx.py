@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contract.errors import Reason
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
@@ -43,6 +44,9 @@ class ArubaAosCx(Platform):
         (rf"(\bsnmpv3 user\s+{VALUE}.*?\bauth-pass\s+(?:plaintext|ciphertext)\s+){VALUE}", rf"\g<1>{REMOVED}"),
     )
     session_commands = ("no page",)
+
+    def looks_like_config(self, text: str) -> bool:
+        return looks_like_config(text)
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
@@ -84,7 +88,8 @@ def looks_like_config(text: str) -> bool:
 
 def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = None) -> Facts:
     if not looks_like_config(text):
-        raise UnparseableOutput("show running-config", "not an AOS-CX configuration (no '!Version ArubaOS-CX')")
+        raise UnparseableOutput("show running-config", "not an AOS-CX configuration (no '!Version ArubaOS-CX')",
+                                reason=Reason.not_a_configuration)
     ports = {} if ports is None else ports
     conf = parse_config(text, "ios")
     # AOS-CX prints no end marker; the version banner and at least one interface show it is whole.

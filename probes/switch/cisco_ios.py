@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contract.errors import Reason
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
@@ -58,6 +59,9 @@ class CiscoIos(Platform):
     )
     enters_enable_mode = True
     session_commands = ("terminal length 0", "terminal width 511")
+
+    def looks_like_config(self, text: str) -> bool:
+        return looks_like_config(text)
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
@@ -114,7 +118,8 @@ def looks_like_config(text: str) -> bool:
 def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = None) -> Facts:
     """Facts from an IOS running-config; fields that depend on a line being absent need a complete config."""
     if not looks_like_config(text):
-        raise UnparseableOutput("show running-config", "not an IOS configuration (no hostname/interface lines)")
+        raise UnparseableOutput("show running-config", "not an IOS configuration (no hostname/interface lines)",
+                                reason=Reason.not_a_configuration)
     ports = {} if ports is None else ports
     conf = parse_config(text, "ios")
     last = [ln.strip() for ln in text.strip().splitlines() if ln.strip()][-1]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from contract.errors import InputError, Reason
 from contract.evidence.switch import LldpNeighbour
 from probes.switch.sanitise import Rule
 
@@ -20,13 +21,13 @@ Facts = dict[str, Any]
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
 
 
-class UnparseableOutput(ValueError):
+class UnparseableOutput(InputError):
     """The output of a command is not what the platform prints (garbage, truncated, another vendor)."""
 
-    def __init__(self, command: str, reason: str) -> None:
-        super().__init__(f"'{command}': {reason}")
+    def __init__(self, command: str, why: str, *, reason: Reason = Reason.unparseable) -> None:
+        super().__init__(f"'{command}': {why}", reason=reason)
         self.command = command
-        self.reason = reason
+        self.why = why
 
 
 class Platform:
@@ -56,6 +57,18 @@ class Platform:
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         """Facts from whatever outputs are present (only the config for an offline audit)."""
         raise NotImplementedError
+
+    def looks_like_config(self, text: str) -> bool:
+        """True when ``text`` is this platform's configuration (a cheap look at its first lines)."""
+        raise NotImplementedError
+
+    def read_config(self, text: str) -> Facts:
+        """Facts from a saved configuration alone (an offline audit). UnparseableOutput with the reason
+        ``not_a_configuration`` when the text is not one (another vendor's, or no configuration at all)."""
+        if not self.looks_like_config(text):
+            raise UnparseableOutput(self.config_command, f"not a {self.name} configuration",
+                                    reason=Reason.not_a_configuration)
+        return self.parse({self.config_command: text})
 
     def __repr__(self) -> str:
         return f"<platform {self.name}>"

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contract.errors import Reason
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
@@ -58,6 +59,9 @@ class HpProcurve(Platform):
     enters_enable_mode = True
     session_commands = ("no page", "terminal width 511")
 
+    def looks_like_config(self, text: str) -> bool:
+        return looks_like_config(text)
+
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
         ports: dict[str, dict[str, Any]] = {}
@@ -96,7 +100,8 @@ def looks_like_config(text: str) -> bool:
 
 def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = None) -> Facts:
     if not looks_like_config(text):
-        raise UnparseableOutput("show running-config", "not an AOS-S configuration (no editor header, no vlans)")
+        raise UnparseableOutput("show running-config", "not an AOS-S configuration (no editor header, no vlans)",
+                                reason=Reason.not_a_configuration)
     ports = {} if ports is None else ports
     conf = parse_config(text, "ios")
     raw_lines = [ln for ln in text.replace("\r", "").splitlines() if ln.strip()]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contract.errors import Reason
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
@@ -37,6 +38,9 @@ class JuniperJunos(Platform):
         (r'^(.*?)"[^"]*"(;?\s*## SECRET-DATA)', rf'\g<1>"{REMOVED}"\g<2>'),
     )
     session_commands = ("set cli screen-width 511", "set cli complete-on-space off", "set cli screen-length 0")
+
+    def looks_like_config(self, text: str) -> bool:
+        return looks_like_config(text)
 
     def parse(self, outputs: Mapping[str, str]) -> Facts:
         facts: Facts = {"vendor": self.vendor, "collection_errors": []}
@@ -78,7 +82,8 @@ def looks_like_config(text: str) -> bool:
 
 def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = None) -> Facts:
     if not looks_like_config(text):
-        raise UnparseableOutput("show configuration", "not a Junos configuration (no 'system {' block)")
+        raise UnparseableOutput("show configuration", "not a Junos configuration (no 'system {' block)",
+                                reason=Reason.not_a_configuration)
     ports = {} if ports is None else ports
     complete = text.count("{") == text.count("}")
     f: Facts = {"config_complete": complete}

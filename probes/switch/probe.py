@@ -51,7 +51,7 @@ def snmp_auth(settings: SnmpSettings) -> SnmpAuth:
     )
 
 
-def build_device(target_platform: str, role: str, host: str, ssh_facts: dict[str, Any] | None,
+def build_device(target_platform: str, role: str, host: str | None, ssh_facts: dict[str, Any] | None,
                  snmp_facts: dict[str, Any] | None, raw_config: str | None, secrets: list[str],
                  errors: list[str]) -> SwitchDevice:
     """Merge SSH facts (the configuration is authoritative) over SNMP facts (hardware, live port state)."""
@@ -61,7 +61,7 @@ def build_device(target_platform: str, role: str, host: str, ssh_facts: dict[str
         facts.update(snmp_facts)
         sources.append("snmp")
     if ssh_facts:
-        sources.append("ssh")
+        sources.extend(ssh_facts.get("sources") or ["ssh"])  # an offline audit says "config-file"
         snmp_ports = facts.get("ports")
         for key, value in ssh_facts.items():
             if value is not None and key not in ("collection_errors",):

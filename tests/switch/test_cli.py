@@ -36,6 +36,12 @@ def test_json_shape_and_exit_code(platform, case, config, target, rc):
     for result in out["results"]:
         assert {"requirement", "check", "status", "detail", "target", "evidence_ref"} <= set(result)
         assert result["check"].startswith("switch_") and result["target"] == target
+    # The sanitised evidence judged comes with the results: the facts and the configuration, secrets removed.
+    [evidence] = out["evidence"]
+    assert evidence["kind"] == "switch.device" and evidence["ok"] and evidence["target"] == target
+    assert {r["evidence_ref"] for r in out["results"]} == {evidence["id"]}
+    assert evidence["data"]["platform"] == platform and evidence["data"]["sources"] == ["config-file"]
+    assert "<removed>" in evidence["data"]["running_config"] and evidence["data"]["mgmt_ip"] is None
     by_check = {(r["requirement"], r["check"]): r["status"] for r in out["results"]}
     assert by_check[("dfe.switching.secure-management", "switch_snmp_default_community_absent")] in ("pass", "fail")
     assert "CANARY" not in proc.stdout + proc.stderr

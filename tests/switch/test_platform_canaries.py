@@ -126,6 +126,8 @@ def test_audit_config_under_every_name_prints_no_secret(name: str, tmp_path: Pat
     captured = capfd.readouterr()
     document = json.loads(outputs["json"])
     assert document["platform"] == name
+    [evidence] = document["evidence"]  # the sanitised configuration it judged is in the output
+    assert REMOVED in evidence["data"]["running_config"]
     assert leaks({**outputs, "stdout": captured.out, "stderr": captured.err, "logs": caplog.text}) == {}
 
 
