@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.cli.common import Format, emit, err
-from agent.errors import CannotRunError, UsageError
+from contract.errors import CannotRunError, CollectionError, InputError, UsageError
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -84,15 +84,22 @@ def analyze(
         raise UsageError(f"{file}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{file}: is a directory, not a capture or scan file") from None
-    except ValueError as exc:  # CaptureError, UnknownSourceError, parse errors: all name the file or line
+    except InputError as exc:  # CaptureError, UnknownSourceError, IwParseError ...: each names the file or line
         raise UsageError(f"{file}: {exc}" if str(file) not in str(exc) else str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read it ({exc.strerror})") from None
     results = judge([scan], _site(cfg), str(file))
+    if scan.truncated:
+        err.print(f"{file}: {_truncation(scan)}")
     if fmt is Format.json:
         emit(json.dumps(
             {
                 "source": scan.source,
                 "frames_total": scan.frames_total,
                 "frames_malformed": scan.frames_malformed,
+                "truncated": scan.truncated,
+                "bytes_read": scan.bytes_read,
+                "file_size_bytes": scan.file_size_bytes,
                 "networks": [n.model_dump(mode="json") for n in scan.networks],
                 "results": [r.model_dump(mode="json") for r in results],
             },
@@ -101,12 +108,26 @@ def analyze(
         ))
     else:
         emit(_scan_text(scan, results))
-    raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)
+    raise typer.Exit(_exit_code(scan, results))
+
+
+def _exit_code(scan: WifiScan, results: list[Result]) -> int:
+    """1 when a check failed; 4 when nothing failed but the capture could be read only in part (contract)."""
+    if any(r.status.value == "fail" for r in results):
+        return 1
+    return 4 if scan.truncated else 0
+
+
+def _truncation(scan: WifiScan) -> str:
+    read = f"{scan.bytes_read:,} of {scan.file_size_bytes:,} bytes" if scan.bytes_read is not None else "part of it"
+    return f"the capture is cut short mid-record: only {read} ({scan.frames_total or 0} frames) could be read"
 
 
 def _scan_text(scan: WifiScan, results: list[Result]) -> str:
     lines = [f"{len(scan.networks)} networks ({scan.source}"
              + (f", {scan.frames_total} frames, {scan.frames_malformed} malformed)" if scan.frames_total else ")")]
+    if scan.truncated:
+        lines.append(f"TRUNCATED: {_truncation(scan)}")
     lines.append(f"{'BSSID':<18} {'SSID':<24} {'CH':>4} {'BAND':>4} {'dBm':>5} {'SECURITY':<16} {'PMF':<9} GEN  LEGACY")
     for n in sorted(scan.networks, key=lambda n: (n.ssid.lower(), n.bssid)):
         ssid = (n.ssid or "<hidden>")[:24]
@@ -135,7 +156,7 @@ def survey(
 ) -> None:
     """Take one survey sample here (scan + time + location) and add it to the site's survey file."""
     from probes.wifi.files import analyze_file
-    from probes.wifi.survey import SurveyError, aggregate, load_samples, record_sample, take_scan
+    from probes.wifi.survey import aggregate, load_samples, record_sample, take_scan
 
     _text_or_json(fmt)
     cfg = _load(config)
@@ -151,12 +172,12 @@ def survey(
             scan = analyze_file(from_file)
         except FileNotFoundError:
             raise UsageError(f"{from_file}: no such file") from None
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        except InputError as exc:
+            raise UsageError(f"{from_file}: {exc}" if str(from_file) not in str(exc) else str(exc)) from None
     else:
         try:
             scan = take_scan(interface or (cfg.wifi.scan_interface if cfg else None))
-        except SurveyError as exc:
+        except CollectionError as exc:  # SurveyError: no way to scan here
             raise CannotRunError(str(exc)) from None
     record_sample(path, location, scan, datetime.now(UTC))
     here = [s for s in aggregate(load_samples(path)) if s.location == location][0]
@@ -189,14 +210,14 @@ def live(
 ) -> None:
     """Listen to beacons in monitor mode for N seconds, hopping channels (needs root)."""
     from agent.config.wifi import LiveCapture
-    from probes.wifi.live import LiveCaptureError, live_capture
+    from probes.wifi.live import live_capture
 
     _text_or_json(fmt)
     cfg = _load(config)
     defaults = LiveCapture(interface=interface, seconds=seconds)
     try:
         scan = live_capture(interface, seconds, defaults.channels, defaults.dwell_s)
-    except LiveCaptureError as exc:
+    except CollectionError as exc:  # LiveCaptureError: not root, no such interface, not in monitor mode
         raise CannotRunError(str(exc)) from None
     results = judge([scan], _site(cfg), f"live:{interface}")
     body = {

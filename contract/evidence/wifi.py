@@ -79,6 +79,11 @@ class WifiScan(Evidence):
     networks: list[WifiNetwork] = Field(default_factory=list)
     frames_total: int | None = Field(default=None, description="frames read (captures) or entries read (iw/nmcli)")
     frames_malformed: int | None = Field(default=None, description="frames/entries skipped as malformed")
+    truncated: bool = Field(
+        default=False, description="the capture file ends in the middle of a record: only bytes_read were read"
+    )
+    bytes_read: int | None = Field(default=None, description="when truncated: bytes up to the last whole record")
+    file_size_bytes: int | None = Field(default=None, description="when truncated: the capture file's size")
     samples: int | None = Field(default=None, description="survey samples merged into this scan")
     first_sample_at: str | None = None
     last_sample_at: str | None = None

@@ -8,7 +8,10 @@ are decoded again only when the bytes that matter change (beacons repeat themsel
 
 A frame whose elements are truncated or inconsistent is counted as malformed and skipped; nothing in a
 capture file can raise out of :class:`BeaconAnalyzer`. Only a file that is not a capture at all
-(or uses a link type other than RadioTap / raw 802.11) raises :class:`CaptureError`.
+(or uses a link type other than RadioTap / raw 802.11) raises :class:`CaptureError`. A file that ends in
+the middle of a record (a capture copied while it was still being written, a download cut short) is read up
+to its last whole record and marked ``truncated`` with the bytes read: the evidence says so and the checks
+that read it say how much was read, instead of counting the cut record as one more malformed frame.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract.errors import InputError
 from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     Elements,
@@ -50,8 +54,21 @@ _RELEVANT_EXT = frozenset({35, 36, 106, 107, 108})
 _RELEVANT_VENDOR = (b"\x00\x50\xf2\x01", b"\x50\x6f\x9a\x1c")
 
 
-class CaptureError(ValueError):
+class CaptureError(InputError):
     """The file is not a pcap/pcapng capture this parser can read."""
+
+
+@dataclass
+class ReadStatus:
+    """How far a capture could be read: up to the end of its last whole record when it is cut short."""
+
+    size_bytes: int = 0
+    truncated: bool = False
+    bytes_read: int = 0  # the end of the last whole record (== size_bytes when the file is complete)
+
+    def cut_at(self, offset: int) -> None:
+        self.truncated = True
+        self.bytes_read = offset
 
 
 def looks_like_capture(head: bytes) -> bool:
@@ -79,6 +96,7 @@ class BeaconAnalyzer:
         self.frames_total = 0
         self.frames_malformed = 0
         self.frames_used = 0
+        self.read = ReadStatus()
         self._bss: dict[bytes, _Bss] = {}
         self._security_cache: dict[tuple[object, ...], Security] = {}
 
@@ -167,11 +185,15 @@ class BeaconAnalyzer:
         return sorted(out, key=lambda n: n.bssid)
 
     def scan(self, source: str = "pcap") -> WifiScan:
+        truncated = self.read.truncated
         return WifiScan(
             source=source,  # type: ignore[arg-type]
             networks=self.networks(),
             frames_total=self.frames_total,
             frames_malformed=self.frames_malformed,
+            truncated=truncated,
+            bytes_read=self.read.bytes_read if truncated else None,
+            file_size_bytes=self.read.size_bytes if truncated else None,
         )
 
 
@@ -306,21 +328,24 @@ def _network(bss: _Bss) -> WifiNetwork:
 # --- capture files ---------------------------------------------------------------------------------
 
 
-def read_frames(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
-    """(link type, frame bytes) for every record of a pcap or pcapng capture held in ``data``.
+def read_frames(data: bytes | mmap.mmap, status: ReadStatus | None = None) -> Iterator[tuple[int, bytes]]:
+    """(link type, frame bytes) for every whole record of a pcap or pcapng capture held in ``data``.
 
-    A pcap record cut short at the end of the file is yielded as far as it goes, then iteration ends.
+    A record cut short at the end of the file is not yielded: ``status`` (when given) records that the capture
+    is truncated and how many bytes were read up to the end of the last whole record.
     """
+    status = status if status is not None else ReadStatus()
+    status.size_bytes = status.bytes_read = len(data)
     magic = bytes(data[:4])
     if magic in _PCAP_MAGICS:
-        yield from _pcap_frames(data, _PCAP_MAGICS[magic])
+        yield from _pcap_frames(data, _PCAP_MAGICS[magic], status)
     elif magic == _PCAPNG_SHB:
-        yield from _pcapng_frames(data)
+        yield from _pcapng_frames(data, status)
     else:
         raise CaptureError("not a pcap or pcapng file (unknown magic number)")
 
 
-def _pcap_frames(data: bytes | mmap.mmap, endian: str) -> Iterator[tuple[int, bytes]]:
+def _pcap_frames(data: bytes | mmap.mmap, endian: str, status: ReadStatus) -> Iterator[tuple[int, bytes]]:
     if len(data) < 24:
         raise CaptureError("pcap file header truncated")
     linktype = struct.unpack_from(endian + "I", data, 20)[0] & 0x0FFFFFFF
@@ -329,15 +354,15 @@ def _pcap_frames(data: bytes | mmap.mmap, endian: str) -> Iterator[tuple[int, by
     off, n = 24, len(data)
     while off + 16 <= n:
         _sec, _frac, caplen, _origlen = record.unpack_from(data, off)
-        off += 16
-        if off + caplen > n:
-            yield linktype, data[off:n]  # the capture stopped mid-record: counted, likely malformed
-            return
-        yield linktype, data[off : off + caplen]
-        off += caplen
+        if off + 16 + caplen > n:
+            break  # the capture stops mid-record
+        yield linktype, data[off + 16 : off + 16 + caplen]
+        off += 16 + caplen
+    if off < n:  # a record (or its header) cut short: everything before it was read
+        status.cut_at(off)
 
 
-def _pcapng_frames(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
+def _pcapng_frames(data: bytes | mmap.mmap, status: ReadStatus) -> Iterator[tuple[int, bytes]]:
     off, n = 0, len(data)
     endian = "<"
     linktypes: list[int] = []
@@ -350,8 +375,10 @@ def _pcapng_frames(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
                 raise CaptureError("pcapng section header has an unknown byte-order magic")
             linktypes, snaplens = [], []
         block_type, block_len = struct.unpack_from(endian + "II", data, off)
-        if block_len < 12 or off + block_len > n:
-            return
+        if block_len < 12:
+            raise CaptureError(f"pcapng block at byte {off} claims {block_len} bytes (at least 12)")
+        if off + block_len > n:
+            break  # the capture stops mid-block
         body = off + 8
         if block_type == 1:  # interface description
             linktype, _reserved, snaplen = struct.unpack_from(endian + "HHI", data, body)
@@ -372,6 +399,8 @@ def _pcapng_frames(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
             if iface < len(linktypes) and linktypes[iface] in SUPPORTED_LINKTYPES:
                 yield linktypes[iface], data[body + 20 : body + 20 + caplen]
         off += block_len
+    if off < n:  # a block (or its header) cut short: everything before it was read
+        status.cut_at(off)
     if linktypes and not any(lt in SUPPORTED_LINKTYPES for lt in linktypes):
         _check_linktype(linktypes[0])
 
@@ -387,7 +416,7 @@ def _check_linktype(linktype: int) -> None:
 def analyze_bytes(data: bytes | mmap.mmap, analyzer: BeaconAnalyzer | None = None) -> BeaconAnalyzer:
     analyzer = analyzer or BeaconAnalyzer()
     add = analyzer.add_frame
-    for linktype, frame in read_frames(data):
+    for linktype, frame in read_frames(data, analyzer.read):
         add(linktype, frame)
     return analyzer
 

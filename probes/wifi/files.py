@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contract.errors import InputError, Reason
 from contract.evidence.wifi import WifiScan
 from probes.wifi.beacons import CaptureError, analyze_capture, looks_like_capture
 from probes.wifi.iw import looks_like_iw, parse_iw_scan
 from probes.wifi.nmcli import RECOMMENDED_COMMAND, looks_like_nmcli, parse_nmcli
 
 
-class UnknownSourceError(ValueError):
+class UnknownSourceError(InputError):
     """The file is none of the sources we read."""
+
+    default_reason = Reason.unknown_format
 
 
 def detect_source(path: Path) -> str:
@@ -32,7 +35,8 @@ def detect_source(path: Path) -> str:
 
 
 def analyze_file(path: Path) -> WifiScan:
-    """Parse ``path`` whatever its kind. Raises UnknownSourceError, CaptureError, ValueError or OSError."""
+    """Parse ``path`` whatever its kind. Raises an InputError (UnknownSourceError, CaptureError, IwParseError,
+    NmcliParseError) naming the file or line, or OSError."""
     source = detect_source(path)
     if source == "pcap":
         return analyze_capture(path)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from agent.config.wifi import GuestIsolationConfig
+from contract.errors import CollectionError, Reason
 from contract.evidence.wifi import GuestIsolation, ReachabilityProbe
 from probes.wifi.iw import unescape_ssid
 from probes.wifi.nmcli import split_terse
@@ -97,8 +98,10 @@ def connected_ssid(interface: str | None, runner: Runner = run_command) -> str |
     return None
 
 
-class NotOnGuestNetwork(RuntimeError):
+class NotOnGuestNetwork(CollectionError):
     """The agent is not on the guest SSID, so reachability from it cannot be measured."""
+
+    default_reason = Reason.not_connected
 
 
 def check_guest_isolation(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from contract.errors import InputError
+
 # Suite selectors are kept as one int: OUI << 8 | type (00-0F-AC:4 -> 0x000FAC04).
 OUI_IEEE = 0x000FAC
 OUI_MS = 0x0050F2  # WPA1 vendor element and its suites
@@ -90,7 +92,7 @@ _RANK = {
 }
 
 
-class MalformedElement(ValueError):
+class MalformedElement(InputError):
     """An information element is truncated or inconsistent; the frame carrying it is skipped."""
 
 
@@ -279,6 +281,22 @@ def freq_to_channel(freq_mhz: int) -> int | None:
     if 5950 < freq_mhz <= 7125:
         return (freq_mhz - 5950) // 5
     return None
+
+
+# What a radio can report. Anything outside is a corrupt or forged file, refused rather than judged: a
+# signal of 1e308 dBm would otherwise pass the coverage check. Received Wi-Fi signals sit between the noise
+# floor (about -100 dBm) and a few dBm next to the antenna; Wi-Fi channels lie in the 2.4, 5 and 6 GHz bands
+# (and 802.11ah below 1 GHz, 802.11ad/ay near 60 GHz, which some drivers list too).
+SIGNAL_DBM_MIN, SIGNAL_DBM_MAX = -150.0, 30.0
+_FREQ_MHZ_RANGES = ((750.0, 1000.0), (2400.0, 2500.0), (4900.0, 7125.0), (57000.0, 71000.0))
+
+
+def plausible_signal_dbm(value: float) -> bool:
+    return SIGNAL_DBM_MIN <= value <= SIGNAL_DBM_MAX  # NaN compares False: refused too
+
+
+def plausible_freq_mhz(value: float) -> bool:
+    return any(low <= value <= high for low, high in _FREQ_MHZ_RANGES)
 
 
 def freq_to_band(freq_mhz: int) -> str | None:

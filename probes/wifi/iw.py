@@ -12,16 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from contract.errors import InputError, Reason
 from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     OUI_IEEE,
     OUI_MS,
     OUI_WFA,
+    SIGNAL_DBM_MAX,
+    SIGNAL_DBM_MIN,
     RsnInfo,
     classify,
     decode_ssid,
     freq_to_band,
     freq_to_channel,
+    plausible_freq_mhz,
+    plausible_signal_dbm,
     suite,
 )
 
@@ -75,8 +80,8 @@ _IW_CIPHERS: dict[str, int] = {
 }
 
 
-class IwParseError(ValueError):
-    """The text is not iw scan output."""
+class IwParseError(InputError):
+    """The text is not iw scan output, or holds a value no radio can report (reason ``impossible_value``)."""
 
 
 def looks_like_iw(text: str) -> bool:
@@ -87,11 +92,12 @@ def looks_like_iw(text: str) -> bool:
 class _Block:
     bssid: str
     lines: list[tuple[int, str]] = field(default_factory=list)  # (indent, stripped text)
+    numbers: list[int] = field(default_factory=list)  # the file's line number of each entry in lines
 
 
 def _blocks(text: str) -> list[_Block]:
     blocks: list[_Block] = []
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         match = _BSS_LINE.match(raw)
         if match:
             blocks.append(_Block(match.group(1).lower()))
@@ -100,7 +106,27 @@ def _blocks(text: str) -> list[_Block]:
             continue
         expanded = raw.expandtabs(8)
         blocks[-1].lines.append((len(expanded) - len(expanded.lstrip()), expanded.strip()))
+        blocks[-1].numbers.append(number)
     return blocks
+
+
+def _measure(block: _Block, key: str, value: str, unit: str) -> float | None:
+    """The number at the start of ``value`` (a top-level ``key: value`` line); None when there is none.
+    IwParseError (impossible_value), naming the line, when no radio can report it."""
+    try:
+        number = float(value.split()[0])
+    except (ValueError, IndexError):
+        return None
+    plausible = plausible_signal_dbm(number) if unit == "dBm" else plausible_freq_mhz(number)
+    if not plausible:
+        line = next((n for n, (_indent, text) in zip(block.numbers, block.lines, strict=True)
+                     if text.startswith(f"{key}:")), None)
+        where = f"line {line}" if line is not None else f"BSS {block.bssid}"
+        expected = (f"{SIGNAL_DBM_MIN:g} to {SIGNAL_DBM_MAX:+g} dBm" if unit == "dBm"
+                    else "a Wi-Fi frequency (2.4, 5 or 6 GHz band)")
+        raise IwParseError(f"{where}: {key} {value.split()[0]} {unit} is impossible (expected {expected})",
+                           reason=Reason.impossible_value)
+    return number
 
 
 def unescape_ssid(text: str) -> bytes:
@@ -195,7 +221,9 @@ def _parse_block(block: _Block) -> WifiNetwork:
                 _add_item(current, value)
         elif current is not None and text.startswith("*"):
             _add_item(current, text)
-    return _network(block.bssid, top, sections, ssids)
+    freq = _measure(block, "freq", top["freq"], "MHz") if top.get("freq") else None
+    signal = _measure(block, "signal", top["signal"], "dBm") if top.get("signal") else None
+    return _network(block.bssid, top, sections, ssids, freq, signal)
 
 
 def _add_item(section: dict[str, str], text: str) -> None:
@@ -203,19 +231,10 @@ def _add_item(section: dict[str, str], text: str) -> None:
     section.setdefault(key.strip().lower(), value.strip())
 
 
-def _network(bssid: str, top: dict[str, str], sections: dict[str, dict[str, str]], ssids: list[str]) -> WifiNetwork:
-    freq = None
-    if top.get("freq"):
-        try:
-            freq = int(float(top["freq"].split()[0]))
-        except ValueError:
-            freq = None
-    signal = None
-    if top.get("signal"):
-        try:
-            signal = round(float(top["signal"].split()[0]))
-        except ValueError:
-            signal = None
+def _network(bssid: str, top: dict[str, str], sections: dict[str, dict[str, str]], ssids: list[str],
+             freq_mhz: float | None, signal_dbm: float | None) -> WifiNetwork:
+    freq = int(freq_mhz) if freq_mhz is not None else None
+    signal = round(signal_dbm) if signal_dbm is not None else None
     raw_ssid = next((unescape_ssid(s) for s in ssids if unescape_ssid(s).strip(b"\x00")), b"")
     ssid, hidden = decode_ssid(raw_ssid)
     privacy = "Privacy" in top.get("capability", "").split()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from contract.errors import CollectionError, Reason
 from contract.evidence.wifi import WifiScan
 from probes.wifi.beacons import LINKTYPE_RADIOTAP, BeaconAnalyzer
 from probes.wifi.survey import Runner, run_command
@@ -22,14 +23,15 @@ ETH_P_ALL = 0x0003
 SYS_NET = Path("/sys/class/net")
 
 
-class LiveCaptureError(RuntimeError):
+class LiveCaptureError(CollectionError):
     """A live capture cannot run here (not root, no such interface, not in monitor mode)."""
 
 
 def preflight(interface: str, runner: Runner = run_command, *, sys_net: Path = SYS_NET) -> None:
     """Check root, the interface, and monitor mode; raise LiveCaptureError with the fix."""
     if os.geteuid() != 0:
-        raise LiveCaptureError("live Wi-Fi capture needs root (raw sockets and channel changes): run it with sudo")
+        raise LiveCaptureError("live Wi-Fi capture needs root (raw sockets and channel changes): run it with sudo",
+                               reason=Reason.not_permitted)
     if not (sys_net / interface).exists():
         known = sorted(p.name for p in sys_net.iterdir()) if sys_net.exists() else []
         raise LiveCaptureError(f"no network interface {interface!r} (this machine has: {', '.join(known) or 'none'})")

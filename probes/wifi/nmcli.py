@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from contract.errors import InputError, Reason
 from contract.evidence.wifi import WifiNetwork, WifiScan
 from probes.wifi.ies import (
     CCMP,
@@ -29,6 +30,7 @@ from probes.wifi.ies import (
     decode_ssid,
     freq_to_band,
     freq_to_channel,
+    plausible_freq_mhz,
     suite,
 )
 
@@ -68,8 +70,13 @@ _CIPHER_FLAGS = {"wep40": 1, "tkip": 2, "ccmp": 4, "wep104": 5}
 _AKM_FLAGS = {"psk": 2, "802.1x": 1, "sae": 8, "owe": 18, "eap_suite_b_192": 12}
 
 
-class NmcliParseError(ValueError):
-    """The text is not terse nmcli wifi list output with the fields we need."""
+class NmcliParseError(InputError):
+    """The text is not terse nmcli wifi list output with the fields we need, or holds a value no radio can report
+    (reason ``impossible_value``)."""
+
+
+class _Impossible(Exception):
+    """A field no radio can report; parse_nmcli names the line."""
 
 
 def looks_like_nmcli(text: str) -> bool:
@@ -157,6 +164,8 @@ def parse_nmcli(text: str, fields: tuple[str, ...] | None = None) -> WifiScan:
             raise NmcliParseError(f"line {number}: {len(row)} fields, expected {len(fields)} ({','.join(fields)})")
         try:
             network = _network(dict(zip(fields, row, strict=True)))
+        except _Impossible as exc:
+            raise NmcliParseError(f"line {number}: {exc}", reason=Reason.impossible_value) from None
         except (ValueError, IndexError) as exc:
             raise NmcliParseError(f"line {number}: {str(exc).splitlines()[0]}") from None
         if (network.bssid, network.ssid) not in seen:
@@ -185,6 +194,8 @@ def _network(row: dict[str, str]) -> WifiNetwork:
     privacy = "WEP" in security_label  # NetworkManager's rendering of the privacy bit without WPA/RSN
     sec = classify(rsn, wpa, privacy)
     freq = _int_prefix(row.get("FREQ", ""))
+    if freq is not None and not plausible_freq_mhz(freq):
+        raise _Impossible(f"FREQ {row['FREQ'].strip()} is impossible (expected a Wi-Fi frequency, in MHz)")
     channel = _int_prefix(row.get("CHAN", ""))
     band = freq_to_band(freq) if freq else None
     if channel is None and freq:
@@ -192,6 +203,8 @@ def _network(row: dict[str, str]) -> WifiNetwork:
     if band is None and channel is not None:
         band = "2.4" if channel <= 14 else "5"
     percent = _int_prefix(row.get("SIGNAL", ""))
+    if percent is not None and not 0 <= percent <= 100:
+        raise _Impossible(f"SIGNAL {row['SIGNAL'].strip()} is impossible (nmcli gives a percentage, 0 to 100)")
     owe_tm = "owe_tm" in (row.get("RSN-FLAGS", "") + " " + row.get("WPA-FLAGS", "")).lower().split()
     return WifiNetwork(
         bssid=row["BSSID"].lower(),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from contract.errors import CollectionError, Reason
 from contract.evidence.wifi import WifiNetwork, WifiScan, WifiSurvey
 from probes.wifi.iw import parse_iw_scan
 from probes.wifi.nmcli import RECOMMENDED_FIELDS, parse_nmcli
@@ -31,7 +32,7 @@ from probes.wifi.nmcli import RECOMMENDED_FIELDS, parse_nmcli
 Runner = Callable[[Sequence[str]], tuple[int, str, str]]
 
 
-class SurveyError(RuntimeError):
+class SurveyError(CollectionError):
     """No scan could be taken, or the survey file cannot be read."""
 
 
@@ -73,7 +74,7 @@ def take_scan(interface: str | None, runner: Runner = run_command) -> WifiScan:
     if code == 0 and out.strip():
         return parse_nmcli(out, RECOMMENDED_FIELDS)
     reasons.append(f"`nmcli ...`: {(err.strip() or f'exit {code}, no networks').splitlines()[0]}")
-    raise SurveyError("could not scan: " + "; ".join(reasons))
+    raise SurveyError("could not scan: " + "; ".join(reasons), reason=Reason.failed)
 
 
 def record_sample(path: Path, location: str, scan: WifiScan, taken_at: datetime) -> SurveySample:
@@ -93,7 +94,7 @@ def load_samples(path: Path) -> list[SurveySample]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise SurveyError(f"{path}: cannot read survey file: {exc}") from None
+        raise SurveyError(f"{path}: cannot read survey file: {exc}", reason=Reason.not_permitted) from None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -101,7 +102,7 @@ def load_samples(path: Path) -> list[SurveySample]:
             samples.append(SurveySample.model_validate(json.loads(line)))
         except (ValueError, ValidationError) as exc:
             first = str(exc).splitlines()[0]
-            raise SurveyError(f"{path}:{number}: not a survey sample ({first})") from None
+            raise SurveyError(f"{path}:{number}: not a survey sample ({first})", reason=Reason.unparseable) from None
     return samples
 
 

@@ -11,13 +11,38 @@ which is why the config should name them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from contract.evidence.wifi import GuestIsolation, WifiNetwork, WifiScan, WifiSurvey
 from contract.site import SiteProfile
+from contract.status import Status
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
 
 _PSK_AKMS = {"PSK", "FT-PSK", "PSK-SHA256", "PSK-SHA384", "FT-PSK-SHA384", "WPA-PSK"}
 _STRONG_SCHOOL_MODES = {"wpa3-personal", "wpa2-enterprise", "wpa3-enterprise"}
+
+
+def _says_how_much_was_read(fn: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """A capture cut mid-record was read only up to its last whole record: every result on it says how much was
+    read, and a pass becomes unknown (networks in the missing part were never heard, so "none is open" is not
+    proven); a fail stands, because what was heard is real."""
+
+    @functools.wraps(fn)
+    def judged(ev: WifiScan, **kwargs: Any) -> Outcome:
+        outcome = fn(ev, **kwargs)
+        if not ev.truncated:
+            return outcome
+        read = f"{ev.bytes_read:,} of {ev.file_size_bytes:,} bytes" if ev.bytes_read is not None else "part"
+        note = (f" The capture is cut short mid-record: only {read} ({ev.frames_total or 0} frames) could be read, "
+                "so networks in the missing part were not heard.")
+        if outcome.status is Status.PASS:
+            return unknown(outcome.detail + note, outcome.measured, outcome.expected)
+        return outcome.model_copy(update={"detail": outcome.detail + note})
+
+    return judged
 
 
 def _known_ap(n: WifiNetwork, site: SiteProfile) -> bool:
@@ -59,6 +84,7 @@ def _preamble(ev: WifiScan, site: SiteProfile) -> Outcome | list[WifiNetwork]:
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_no_open_networks(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Fail when a school network accepts anyone without encryption (an open guest SSID too, explained)."""
     school = _preamble(ev, site)
@@ -88,6 +114,7 @@ def wifi_no_open_networks(ev: WifiScan, *, site: SiteProfile) -> Outcome:
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_no_legacy_encryption(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Fail when a school network still offers WEP, WPA1 or TKIP."""
     school = _preamble(ev, site)
@@ -108,6 +135,7 @@ def wifi_no_legacy_encryption(ev: WifiScan, *, site: SiteProfile) -> Outcome:
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_school_ssids_wpa3_or_enterprise(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Staff and student SSIDs use WPA3 or 802.1X enterprise authentication."""
     if not site.wifi.ssids:
@@ -140,6 +168,7 @@ def wifi_school_ssids_wpa3_or_enterprise(ev: WifiScan, *, site: SiteProfile) -> 
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_pmf_enabled(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Protected management frames are required by every encrypted school network (capable warns)."""
     school = _preamble(ev, site)
@@ -173,6 +202,7 @@ def _generation(n: WifiNetwork) -> int | None:
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_latest_generation(
     ev: WifiScan, *, site: SiteProfile, pass_generation: int = 7, warn_generation: int = 6
 ) -> Outcome:
@@ -243,6 +273,7 @@ def wifi_signal_coverage(
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_no_rogue_school_ssid(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Fail when a school SSID is broadcast by a radio that is not one of the school's access points."""
     if not site.wifi.ssids:

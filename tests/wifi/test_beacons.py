@@ -264,11 +264,28 @@ def test_malformed_elements_are_counted_and_skipped(tmp_path: Path) -> None:
     assert [n.ssid for n in analyzer.networks()] == ["ok"]
 
 
-def test_a_record_cut_short_at_the_end_is_counted(tmp_path: Path) -> None:
-    path = write(tmp_path / "cut.pcap", [beacon("02:00:00:00:00:01", b"a", 1, -50, [rsn([2])])] * 2)
-    data = path.read_bytes()[:-10]
+@pytest.mark.parametrize("pcapng", [False, True])
+@pytest.mark.parametrize("cut", [10, 1])
+def test_a_capture_cut_mid_record_is_truncated_not_malformed(tmp_path: Path, pcapng: bool, cut: int) -> None:
+    """Issue 9 defect 9: the cut record is not one more malformed frame; the scan says it is truncated."""
+    frame = beacon("02:00:00:00:00:01", b"a", 1, -50, [rsn([2])])
+    whole = write(tmp_path / "whole.pcap", [frame] * 2, pcapng=pcapng).read_bytes()
+    data = whole[:-cut]
     analyzer = analyze_bytes(data)
-    assert (analyzer.frames_total, analyzer.frames_malformed) == (2, 1)
+    assert (analyzer.frames_total, analyzer.frames_malformed) == (1, 0)
+    scan = analyzer.scan()
+    assert scan.truncated and scan.file_size_bytes == len(data)
+    one_record = len(whole) - len(write(tmp_path / "one.pcap", [frame], pcapng=pcapng).read_bytes())
+    assert scan.bytes_read == len(whole) - one_record  # up to the end of the last whole record
+    assert [n.ssid for n in scan.networks] == ["a"]
+
+
+def test_a_cut_record_header_is_truncated_too_and_a_whole_file_is_not(tmp_path: Path) -> None:
+    whole = write(tmp_path / "w.pcap", [beacon("02:00:00:00:00:01", b"a", 1, -50, [])]).read_bytes()
+    assert not analyze_bytes(whole).scan().truncated
+    assert analyze_bytes(whole).scan().bytes_read is None
+    header_cut = analyze_bytes(whole + b"\x00" * 7).scan()  # 7 bytes of a 16-byte record header
+    assert header_cut.truncated and header_cut.bytes_read == len(whole)
 
 
 def test_not_a_capture_and_wrong_link_type(tmp_path: Path) -> None:

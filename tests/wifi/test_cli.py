@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wifi.helpers import beacon, ht, rsn, write
+from tests.wifi.helpers import beacon, eht, ht, rsn, write
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wifi"
 CONTRACT_KEYS = {"bssid", "ssid", "channel", "band", "signal_dbm", "security", "legacy_crypto", "pmf", "generation",
@@ -89,3 +89,54 @@ def test_live_without_root_or_interface_cannot_run(tmp_path: Path) -> None:
     done = schoolnet("wifi", "live", "--interface", "nosuchwlan9", "--seconds", "1", cwd=tmp_path)
     assert done.returncode == 3
     assert "nosuchwlan9" in done.stderr or "root" in done.stderr
+
+
+def test_a_capture_cut_mid_record_is_reported_as_truncated(tmp_path: Path) -> None:
+    """Issue 9 defect 9: it exited 0 with "1 frames, 1 malformed"; now it says what was read, and exits 4."""
+    frame = beacon("02:AA:00:00:00:01", b"School-Staff", 36, -48, [rsn([8], mfpc=1, mfpr=1), ht(), eht()])
+    path = write(tmp_path / "cut.pcap", [frame, frame])
+    path.write_bytes(path.read_bytes()[:-10])
+    done = schoolnet("wifi", "analyze", str(path), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 4, done.stderr  # nothing failed, but the capture could be read only in part
+    body = json.loads(done.stdout)
+    assert body["truncated"] is True and body["frames_total"] == 1 and body["frames_malformed"] == 0
+    assert body["bytes_read"] < body["file_size_bytes"] == path.stat().st_size
+    assert "cut short mid-record" in done.stderr
+    statuses = {r["check"]: r for r in body["results"]}
+    pmf = statuses["wifi_pmf_enabled"]  # what was read passes, but a pass on part of a capture is not proven
+    assert pmf["status"] == "unknown" and f"{body['bytes_read']:,} of" in pmf["detail"]
+    text = schoolnet("wifi", "analyze", str(path), cwd=tmp_path)
+    assert text.returncode == 4 and "TRUNCATED" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("\tsignal: 1e308 dBm", "line 3: signal 1e308 dBm is impossible"),
+        ("\tsignal: nan dBm", "line 3: signal nan dBm is impossible"),
+        ("\tsignal: 45.00 dBm", "line 3: signal 45.00 dBm is impossible"),
+        ("\tfreq: 1e308", "line 3: freq 1e308 MHz is impossible"),
+        ("\tfreq: inf", "line 3: freq inf MHz is impossible"),
+    ],
+)
+def test_impossible_iw_values_are_refused_with_the_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "scan.txt"
+    path.write_text(f"BSS 02:aa:00:00:00:01(on wlan0)\n\tlast seen: 10 ms ago\n{line}\n\tSSID: School\n",
+                    encoding="utf-8")
+    done = schoolnet("wifi", "analyze", str(path), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert message in done.stderr and str(path) in done.stderr
+
+
+def test_impossible_nmcli_values_are_refused_with_the_line() -> None:
+    from contract.errors import Reason
+    from probes.wifi.nmcli import NmcliParseError, parse_nmcli
+
+    good = ("no:School:5363686F6F6C:02\\:AA\\:00\\:00\\:00\\:01:Infra:36:5180 MHz:80 Mbit/s:{s}:***:WPA2:(none):"
+            "pair_ccmp group_ccmp psk:80 MHz")
+    fields = ("ACTIVE", "SSID", "SSID-HEX", "BSSID", "MODE", "CHAN", "FREQ", "RATE", "SIGNAL", "BARS", "SECURITY",
+              "WPA-FLAGS", "RSN-FLAGS", "BANDWIDTH")
+    assert parse_nmcli(good.format(s=70), fields).networks[0].signal_dbm == -58
+    with pytest.raises(NmcliParseError, match="line 2: SIGNAL 250 is impossible") as caught:
+        parse_nmcli(good.format(s=70) + "\n" + good.format(s=250), fields)
+    assert caught.value.reason is Reason.impossible_value

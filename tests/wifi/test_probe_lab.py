@@ -101,6 +101,26 @@ def test_a_missing_capture_becomes_an_unknown_with_the_reason(tmp_path: Path) ->
     assert "gone.pcap" in (records[0].error or "")
 
 
+def test_a_truncated_capture_in_a_scan_is_not_silently_ok(tmp_path: Path) -> None:
+    """Issue 9 defect 9: the evidence says truncated, and every result judged on it says how much was read."""
+    from contract.site import SiteProfile
+    from standards_map.evaluate import evaluate
+    from tests.wifi.helpers import beacon, rsn, write
+
+    path = write(tmp_path / "cut.pcap", [beacon("02:aa:00:00:00:01", b"School", 36, -50, [rsn([8], mfpr=1)])] * 3)
+    path.write_bytes(path.read_bytes()[:-5])
+    config = Config.model_validate({**BASE_CONFIG, "agent": {"state_dir": str(tmp_path)},
+                                    "wifi": {"captures": [str(path)]}})
+    records, _runs = asyncio.run(run_probes([WifiProbe(config)], timeout_s=10, concurrency=1))
+    [record] = records
+    assert record.data is not None and record.data["truncated"] is True
+    assert record.data["bytes_read"] < record.data["file_size_bytes"]
+    site = SiteProfile(id="T", name="T", phase="secondary")
+    results = [r for r in evaluate(load_map(), records, site, [], datetime.now(UTC)) if r.evidence_ref == record.id]
+    assert results and all("cut short mid-record" in r.detail for r in results)
+    assert all(r.status.value != "pass" for r in results)
+
+
 @pytest.mark.parametrize(
     ("wifi", "message"),
     [

@@ -37,10 +37,17 @@ def test_pcaps_match_the_derived_summary(realworld: Path) -> None:
     derived = _derived(realworld)
     pcaps = _pcaps(realworld)
     assert pcaps, "no captures under realworld/wifi/pcap"
+    truncated = set()
     for path in pcaps:
         truth = derived[path.name]
         scan = analyze_capture(path)
-        assert scan.frames_total == truth["packets"], path.name
+        if scan.truncated:
+            truncated.add(path.name)
+            assert scan.bytes_read is not None and scan.file_size_bytes == path.stat().st_size
+        # Two files end mid-record; capinfos agrees ("appears to have been cut short in the middle of a packet").
+        # scapy counts pmkid-not-recognized.cap's cut record (179 of 411 bytes) as a packet; the parser does not
+        # (nor does Wireshark: 20056 packets). bad_rsn_parsing_overrides_ssid.pcap ends with 1 byte of a header.
+        assert scan.frames_total == truth["packets"] - (path.name == "pmkid-not-recognized.cap"), path.name
         assert scan.frames_malformed == 0, path.name
         got = {n.bssid: n for n in scan.networks}
         for bss in truth["bss"]:
@@ -66,6 +73,7 @@ def test_pcaps_match_the_derived_summary(realworld: Path) -> None:
             elif bss["privacy_bit"] and not bss["wpa1_ie"]:
                 assert n.security == "wep" and n.legacy_crypto, where
             assert n.generation == _GENERATION[bss["phy_generation"]], where
+    assert truncated == {"pmkid-not-recognized.cap", "bad_rsn_parsing_overrides_ssid.pcap"}
 
 
 def test_pcap_security_verdicts(realworld: Path) -> None:
