@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from agent import __version__
-from agent.cli import broadband, collector, delivery, filtering, schedule, switch, wifi
+from agent.cli import broadband, collector, delivery, filtering, firewall, schedule, switch, wifi
 from agent.cli.common import Format, emit, err, setup_logging
 from agent.cli.text import report_text
 from agent.errors import SchoolnetError, UsageError
@@ -205,7 +205,7 @@ def _exit_code(report: object) -> int:
     return exit_code_for(report)  # type: ignore[arg-type]
 
 
-for _area in (switch, wifi, broadband, delivery, collector, schedule, filtering):
+for _area in (switch, wifi, broadband, firewall, delivery, collector, schedule, filtering):
     _area.register(app)
 
 
