@@ -15,20 +15,20 @@ from agent.errors import UsageError
 
 if TYPE_CHECKING:
     from contract.evidence.firewall_config import FirewallConfig
-    from standards_map.evaluate import Result
+    from contract.results import Result
 
 
 def judge(evidence: FirewallConfig, target: str, phase: str) -> list[Result]:
     """Every requirement of the map judged on this one firewall (only firewall.config checks are kept)."""
     from contract.evidence import EvidenceRecord
+    from contract.site import SiteProfile
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
-    from standards_map.site import SiteProfile
 
     now = datetime.now(UTC)
     record = EvidenceRecord.of("ev-0001", "firewall", target, now, evidence)
-    site = SiteProfile(id="offline", name="offline audit", phase=phase)  # type: ignore[arg-type]
+    site = SiteProfile(id="offline", name="offline audit", phase=phase)
     kinds = {spec.id for spec in registry().values() if spec.kind == evidence.kind}
     return [r.model_copy(update={"target": target})
             for r in evaluate(load_map(), [record], site, [], now) if r.check in kinds]

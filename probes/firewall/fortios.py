@@ -205,14 +205,14 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
     sdwan_members: set[str] = set()
     for _vdom, routes in _all_sections(glob, vdoms, "router static"):
         for entry in routes.entries.values():
-            dst = _cidr(entry.words("dst")) if entry.words("dst") else None
-            if dst is None and entry.get("status") != "disable" and entry.get("device"):
+            route_dst = _cidr(entry.words("dst")) if entry.words("dst") else None
+            if route_dst is None and entry.get("status") != "disable" and entry.get("device"):
                 default_route_devices.add(entry.get("device") or "")
     for path in ("system sdwan", "system virtual-wan-link"):
         for _vdom, sdwan in _all_sections(glob, vdoms, path):
-            members = sdwan.section("members")
-            if sdwan.get("status") == "enable" and members is not None:
-                sdwan_members.update(e.get("interface") or "" for e in members.entries.values())
+            member_table = sdwan.section("members")
+            if sdwan.get("status") == "enable" and member_table is not None:
+                sdwan_members.update(e.get("interface") or "" for e in member_table.entries.values())
     sdwan_members.discard("")
     sdwan_zones: set[str] = set()
     if sdwan_members:
@@ -317,9 +317,9 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
     facts["remote_log_targets"] = targets if readable else None
 
     # ---------------------------------------------------------------- HA and failover
-    mode = None
-    members = None
-    healthy = None
+    mode: str | None = None
+    members: int | None = None
+    healthy: bool | None = None
     ha_status = status.get("Current HA mode")
     if ha_status:
         mode = ha_status.split(",")[0].strip().lower()
@@ -343,8 +343,8 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
 
     # ---------------------------------------------------------------- policies
     vips: dict[str, str] = {}
-    for _vdom, node in _all_sections(glob, vdoms, "firewall vip"):
-        for name, entry in node.entries.items():
+    for _vdom, vip_node in _all_sections(glob, vdoms, "firewall vip"):
+        for name, entry in vip_node.entries.items():
             ext = f"{entry.get('extip') or '?'}:{entry.get('extport')}" if entry.get("portforward") == "enable" \
                 else entry.get("extip") or "?"
             mapped = " ".join(entry.words("mappedip")) or "?"
@@ -356,14 +356,14 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
     policy_readable = bool(interfaces is not None)
     for vdom_name, scope in vdoms.items():
         for path in ("firewall policy", "firewall security-policy"):
-            node = scope.section(path)
-            if node is None:
+            policy_node = scope.section(path)
+            if policy_node is None:
                 continue
-            if not node.complete:
+            if not policy_node.complete:
                 policy_readable = False
                 errors.append(f"'config {path}' is cut off: its rules cannot all be read")
                 continue
-            for pid, entry in node.entries.items():
+            for pid, entry in policy_node.entries.items():
                 if entry.get("action") != "accept" or entry.get("status") == "disable":
                     continue
                 src_if = entry.words("srcintf")

@@ -55,7 +55,7 @@ class OPNsense(ConfigXmlPlatform):
         return targets
 
     def web_filters(self, root: Element) -> list[str]:
-        found = []
+        found: list[str] = []
         dnsbl = root.find("OPNsense/unboundplus/dnsbl")
         if dnsbl is not None and truthy(text_of(dnsbl, "enabled") or "0") and (
                 text_of(dnsbl, "type") or text_of(dnsbl, "lists") or text_of(dnsbl, "blocklists")):

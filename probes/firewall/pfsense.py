@@ -37,7 +37,7 @@ class PfSense(ConfigXmlPlatform):
         return facts
 
     def web_filters(self, root: Element) -> list[str]:
-        found = []
+        found: list[str] = []
         packages = root.find("installedpackages")
         if packages is None:
             return found

@@ -44,13 +44,13 @@ _WAN_DESCR = re.compile(r"\b(wan\d*|internet|isp\d*|outside|broadband)\b", re.IG
 
 def load_xml(text: str, root_tag: str, what: str) -> Element:
     """The root element of ``text``; UnreadableConfig naming line and column when it is not a ``root_tag`` XML."""
-    import defusedxml.ElementTree as SafeET
+    import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
     from defusedxml import DefusedXmlException
 
     if len(text.encode("utf-8", errors="replace")) > MAX_XML_BYTES:
         raise UnreadableConfig(f"larger than {MAX_XML_BYTES // (1024 * 1024)} MiB: not a {what} config.xml")
     try:
-        root = SafeET.fromstring(text, forbid_dtd=True)
+        root: Element = SafeET.fromstring(text, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise UnreadableConfig(f"refused: the XML declares a DTD or entities ({type(exc).__name__})") from None
     except SyntaxError as exc:  # ParseError
@@ -202,9 +202,10 @@ class ConfigXmlPlatform:
         # Interfaces and which face the internet.
         interfaces: list[dict[str, Any]] = []
         wan: set[str] = set()
-        for element in root.find("interfaces") if root.find("interfaces") is not None else []:
+        interfaces_node = root.find("interfaces")
+        for element in list(interfaces_node) if interfaces_node is not None else []:
             name = element.tag
-            if name.startswith("lo") or text_of(element, "if", "").startswith("lo"):
+            if name.startswith("lo") or (text_of(element, "if") or "").startswith("lo"):
                 continue
             descr = text_of(element, "descr")
             ipaddr = (text_of(element, "ipaddr") or "").lower()
@@ -343,8 +344,8 @@ class ConfigXmlPlatform:
             facts["ha_mode"] = "standalone"
             facts["ha_members"] = 1
         facts["ha_healthy"] = None
-        groups = root.find("gateways")
-        facts["wan_failover"] = groups is not None and groups.find("gateway_group") is not None
+        gateways = root.find("gateways")
+        facts["wan_failover"] = gateways is not None and gateways.find("gateway_group") is not None
         facts["collection_errors"] = join_errors(errors)
         return facts
 

@@ -231,7 +231,8 @@ def firewall_remote_logging_configured(ev: FirewallConfig) -> Outcome:
 def firmware_trains() -> dict[str, Any]:
     """The maintained release trains of each firewall platform (data/firewall_firmware.yaml)."""
     path = resources.files("standards_map") / "data" / "firewall_firmware.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
 
 
 def firmware_train(platform: str, version: str) -> dict[str, Any] | None:
