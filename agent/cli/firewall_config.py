@@ -14,24 +14,30 @@ from agent.cli.common import Format, emit
 from agent.errors import UsageError
 
 if TYPE_CHECKING:
+    from contract.evidence import EvidenceRecord
     from contract.evidence.firewall_config import FirewallConfig
     from contract.results import Result
 
 
-def judge(evidence: FirewallConfig, target: str, phase: str) -> list[Result]:
-    """Every requirement of the map judged on this one firewall (only firewall.config checks are kept)."""
+def evidence_record(evidence: FirewallConfig, target: str) -> EvidenceRecord:
+    """The evidence an offline audit judges, as a report stores it (results point at it by evidence_ref)."""
     from contract.evidence import EvidenceRecord
+
+    return EvidenceRecord.of("ev-0001", "firewall", target, datetime.now(UTC), evidence)
+
+
+def judge(evidence: FirewallConfig, target: str, phase: str, record: EvidenceRecord | None = None) -> list[Result]:
+    """Every requirement of the map judged on this one firewall (only firewall.config checks are kept)."""
     from contract.site import SiteProfile
     from standards_map.checks import registry
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
 
-    now = datetime.now(UTC)
-    record = EvidenceRecord.of("ev-0001", "firewall", target, now, evidence)
+    record = record or evidence_record(evidence, target)
     site = SiteProfile(id="offline", name="offline audit", phase=phase)
     kinds = {spec.id for spec in registry().values() if spec.kind == evidence.kind}
     return [r.model_copy(update={"target": target})
-            for r in evaluate(load_map(), [record], site, [], now) if r.check in kinds]
+            for r in evaluate(load_map(), [record], site, [], record.collected_at) if r.check in kinds]
 
 
 def audit_config(
@@ -58,12 +64,14 @@ def audit_config(
     except UnreadableConfig as exc:
         raise UsageError(str(exc)) from None
     target = evidence.hostname or file.name
-    results = judge(evidence, target, phase)
+    record = evidence_record(evidence, target)
+    results = judge(evidence, target, phase, record)
     if fmt is Format.json:
+        # The sanitised evidence judged goes with the results (as in `switch audit-config`), so anyone can check
+        # what was read and that no secret survived.
         emit(json.dumps({"target": target, "platform": found.name,
                          "results": [r.model_dump(mode="json") for r in results],
-                         "evidence": [{"id": "ev-0001", "kind": evidence.kind, "target": target,
-                                       "data": evidence.model_dump(mode="json")}]}, indent=2))
+                         "evidence": [record.model_dump(mode="json")]}, indent=2))
     else:
         version = f" {evidence.firmware_version}" if evidence.firmware_version else ""
         lines = [f"{target} ({found.vendor}{version}), from {file}"]
