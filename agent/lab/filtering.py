@@ -1,29 +1,23 @@
-"""The filtering lab: a school's web filter in network namespaces, one segment per namespace.
+"""The filtering lab: a school's web filter, plugged into the namespace school lab (agent/lab/netns.py).
 
-Topology (every name starts with ``snfl``; every address lives only inside these namespaces)::
+``FilteringPlugin`` adds to a ``NetnsLab(school_resolver=False)``: the school's resolver in the firewall
+namespace (one profile per segment, told apart by the gateway address a query arrives on), test sites, block
+pages and a TLS-intercepting filter with its own CA in the "internet" namespace, and an nftables table
+``inet snfl`` in the firewall namespace (a transparent block page by DNAT, TLS interception by DNAT, TCP
+resets, a black hole). Each segment namespace gets ``/etc/netns/<ns>/resolv.conf`` naming its gateway, so a
+command run there with ``ip netns exec`` resolves exactly as a pupil's browser on that network would.
 
-    snfl<tag>-sta (staff)    10.91.1.2 --veth-- 10.91.1.1 \\
-    snfl<tag>-stu (student)  10.91.2.2 --veth-- 10.91.2.1  > snfl<tag>-net: resolvers (one profile per segment,
-    snfl<tag>-gst (guest)    10.91.3.2 --veth-- 10.91.3.1 /  on its segment's gateway address), test sites
-                                                             10.92.0.x, block pages, a TLS-intercepting filter,
-                                                             nftables (table inet snfl_lab)
-
-Each segment namespace has its own ``/etc/netns/<ns>/resolv.conf`` naming its segment's resolver, so a
-command run with ``ip netns exec`` resolves exactly as a pupil's browser on that network would.
-
-Profiles: ``well-kept`` (staff lenient, student strict, guest filtered) and ``leaky`` (student filtered like
-staff: one blanket profile; Bing safe search off for students; guest unfiltered). Every way of blocking
-appears on the student segment: NXDOMAIN, a 0.0.0.0 sinkhole, an answer in the block-page range, a
-transparent block page (DNAT), a TLS-intercepting filter with its own CA, a TCP reset; plus a black-holed
+Profiles (the lab's): ``well-kept`` (staff lenient, student strict, guest filtered) and ``leaky`` (student
+filtered like staff: one blanket profile; Bing safe search off for students; guest unfiltered). Every way
+of blocking appears on the student segment of the well-kept lab: NXDOMAIN, a 0.0.0.0 sinkhole, an answer
+in the block-page range, a transparent block page, TLS interception, a TCP reset; plus a black-holed
 address (timeout) and a name the resolver never answers.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -32,14 +26,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from agent.lab import die_with_parent
+if TYPE_CHECKING:
+    from agent.lab.netns import NetnsLab
 
 log = logging.getLogger("schoolnet.lab.filtering")
 
 LabProfile = Literal["well-kept", "leaky"]
-SEGMENTS: tuple[tuple[str, str, int], ...] = (("staff", "sta", 1), ("student", "stu", 2), ("guest", "gst", 3))
+SEGMENT_NAMES: tuple[str, ...] = ("staff", "student", "guest")
 DOMAIN = "sites.test"  # RFC 6761: never a real name
 SCHOOL_SITE = "www.lab-school.test"
 BLOCK_RANGE = "10.92.9.0/24"  # the filter's block-page range (configured as a sinkhole range)
@@ -92,18 +87,11 @@ ENGINE_FRONTS = {"www.google.com": "10.92.1.11", "www.google.co.uk": "10.92.1.12
                  "m.youtube.com": "10.92.1.14", "www.bing.com": "10.92.1.15", "duckduckgo.com": "10.92.1.16"}
 
 
-def _run(*argv: str) -> None:
-    done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"`{' '.join(argv)}` failed: {done.stderr.strip() or done.returncode}")
-
-
 def netns_available() -> str | None:
     """Why the namespace lab cannot run here, or None when it can."""
-    if os.geteuid() != 0:
-        return "needs root (network namespaces and nftables)"
-    missing = [tool for tool in ("ip", "nft") if shutil.which(tool) is None]
-    return f"needs {' and '.join(missing)}" if missing else None
+    from agent.lab.netns import available
+
+    return available()
 
 
 # --- certificates ---------------------------------------------------------------------------------------
@@ -176,114 +164,74 @@ def dns_profile(segment: str, profile: LabProfile) -> dict[str, dict[str, Any]]:
     return records
 
 
-def nft_rules(profile: LabProfile) -> str:
-    """The in-path filter: block page by DNAT, TLS interception, TCP resets, a black hole (table inet snfl_lab)."""
-    filtered = [f"10.91.{n}.0/24" for seg, _, n in SEGMENTS if not (profile == "leaky" and seg == "guest")]
-    nets = "{ " + ", ".join(filtered) + " }"
+def nft_rules(profile: LabProfile, devs: dict[str, str]) -> str:
+    """The in-path filter in the firewall namespace (table inet snfl): it runs before the firewall's own rules."""
+    filtered = [f'"{devs[seg]}"' for seg in SEGMENT_NAMES if not (profile == "leaky" and seg == "guest")]
+    ifaces = "{ " + ", ".join(filtered) + " }"
     lines = [
-        "table inet snfl_lab {",
-        "  chain pre { type nat hook prerouting priority dstnat;",
-        f"    ip saddr {nets} ip daddr {SITES['gambling.' + DOMAIN]} tcp dport 80 dnat ip to {TRANSPARENT_BLOCK_PAGE}",
+        "table inet snfl {",
+        "  chain redirects { type nat hook prerouting priority -105;",
+        f"    iifname {ifaces} ip daddr {SITES['gambling.' + DOMAIN]} tcp dport 80 dnat ip to {TRANSPARENT_BLOCK_PAGE}",
     ]
     if profile == "well-kept":
-        lines.append(f"    ip saddr 10.91.2.0/24 ip daddr {SITES['social.' + DOMAIN]} tcp dport 443 "
+        lines.append(f'    iifname "{devs["student"]}" ip daddr {SITES["social." + DOMAIN]} tcp dport 443 '
                      f"dnat ip to {INTERCEPTOR}")
     lines += [
         "  }",
-        "  chain input { type filter hook input priority filter;",
+        "  chain blocks { type filter hook forward priority -5;",
         f"    ip daddr {BLACKHOLE} drop",
-        f"    ip saddr {nets} ip daddr {SITES['proxy.' + DOMAIN]} tcp dport {{ 80, 443 }} reject with tcp reset",
+        f"    iifname {ifaces} ip daddr {SITES['proxy.' + DOMAIN]} tcp dport {{ 80, 443 }} reject with tcp reset",
         "  }",
         "}",
     ]
     return "\n".join(lines) + "\n"
 
 
-@dataclass
-class FilteringNetns:
-    """The namespaces, the servers and the nft rules; a context manager that always removes them."""
+def _wait_ready(proc: subprocess.Popen[bytes], what: str, timeout_s: float = 15.0) -> None:
+    import select
 
-    profile: LabProfile = "well-kept"
-    tag: str = field(default_factory=lambda: f"{os.getpid() % 100000}")
-    workdir: Path | None = None
-    server: subprocess.Popen[str] | None = None
-    created: list[str] = field(default_factory=list)
-    _tmp: tempfile.TemporaryDirectory[str] | None = None
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            line = proc.stdout.readline()
+            if line.strip() == b"ready":
+                return
+            if not line:
+                break
+        if proc.poll() is not None:
+            break
+    raise RuntimeError(f"the filtering lab's {what} did not start (see its log in the lab's workdir)")
 
-    @property
-    def net_ns(self) -> str:
-        return f"snfl{self.tag}-net"
 
-    def segment_ns(self, segment: str) -> str:
-        short = next(s for name, s, _ in SEGMENTS if name == segment)
-        return f"snfl{self.tag}-{short}"
+class FilteringPlugin:
+    """A ``LabPlugin`` for ``NetnsLab(school_resolver=False)``: the school's web filter (see the module doc)."""
 
-    def resolver_of(self, segment: str) -> str:
-        return f"10.91.{next(n for name, _, n in SEGMENTS if name == segment)}.1"
+    name = "filtering"
 
-    def __enter__(self) -> FilteringNetns:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    def __init__(self) -> None:
+        self.lab: NetnsLab | None = None
+        self.folder: Path | None = None
+        self.public_ca: Path | None = None
+        self.resolv_dirs: list[Path] = []
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def start(self, lab: NetnsLab) -> dict[str, Any]:
+        from agent.lab.netns import SEGMENTS
 
-    def start(self) -> None:
-        reason = netns_available()
-        if reason:
-            raise RuntimeError(f"the filtering lab {reason}")
-        if self.workdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="snfl-lab-")
-            self.workdir = Path(self._tmp.name)
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self._namespaces()
-        _run("ip", "netns", "exec", self.net_ns, "nft", "-f", str(self._write("rules.nft", nft_rules(self.profile))))
-        self._servers()
-
-    def _write(self, name: str, text: str) -> Path:
-        assert self.workdir is not None
-        path = self.workdir / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    def _namespaces(self) -> None:
-        net = self.net_ns
-        _run("ip", "netns", "add", net)
-        self.created.append(net)
-        _run("ip", "-n", net, "link", "set", "lo", "up")
-        _run("ip", "netns", "exec", net, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-        web = sorted({*SITES.values(), TRANSPARENT_BLOCK_PAGE, INTERCEPTOR, DNS_BLOCK_PAGE,
-                      *SAFE_ENDPOINTS.values(), *ENGINE_FRONTS.values()}, key=ipaddress.ip_address)
-        for address in web:
-            # On the namespace's loopback: local addresses, reached over each segment's veth (no dummy module needed).
-            _run("ip", "-n", net, "addr", "add", f"{address}/32", "dev", "lo")
-        for segment, short, n in SEGMENTS:
-            ns = self.segment_ns(segment)
-            _run("ip", "netns", "add", ns)
-            self.created.append(ns)
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-            inside, outside = f"snfl{self.tag}{short}", f"snfl{self.tag}{short}g"
-            _run("ip", "-n", ns, "link", "add", inside, "type", "veth", "peer", "name", outside, "netns", net)
-            _run("ip", "-n", ns, "addr", "add", f"10.91.{n}.2/24", "dev", inside)
-            _run("ip", "-n", ns, "link", "set", inside, "up")
-            _run("ip", "-n", ns, "route", "add", "default", "via", f"10.91.{n}.1")
-            _run("ip", "-n", net, "addr", "add", f"10.91.{n}.1/24", "dev", outside)
-            _run("ip", "-n", net, "link", "set", outside, "up")
-            etc = Path("/etc/netns") / ns
-            etc.mkdir(parents=True, exist_ok=True)
-            (etc / "resolv.conf").write_text(f"nameserver 10.91.{n}.1\noptions timeout:1 attempts:1\n",
-                                             encoding="utf-8")
-
-    def _servers(self) -> None:
-        assert self.workdir is not None
+        if lab.school_resolver:
+            raise RuntimeError("the filtering lab runs the school's resolver: start NetnsLab(school_resolver=False)")
+        self.lab = lab
+        profile: LabProfile = lab.profile
+        self.folder = folder = lab.workdir / "filtering"
+        folder.mkdir(parents=True, exist_ok=True)
         names = [*SITES]
-        public_ca, site_cert, site_key = _write_ca_and_leaf(self.workdir, "Lab Public Root CA", names, "site")
-        _, icept_cert, icept_key = _write_ca_and_leaf(self.workdir, "Lab Filter Inspection CA", names, "intercept")
-        self.public_ca = public_ca
+        self.public_ca, site_cert, site_key = _write_ca_and_leaf(folder, "Lab Public Root CA", names, "site")
+        _, icept_cert, icept_key = _write_ca_and_leaf(folder, "Lab Filter Inspection CA", names, "intercept")
+        hosts = sorted({*SITES.values(), TRANSPARENT_BLOCK_PAGE, INTERCEPTOR, DNS_BLOCK_PAGE,
+                        *SAFE_ENDPOINTS.values(), *ENGINE_FRONTS.values()})
+        for address in hosts:
+            lab.add_internet_host(address)
         web: list[dict[str, Any]] = []
         for address in sorted(set(SITES.values()) - {BLACKHOLE}):
             web.append({"address": address, "port": 80, "mode": "site"})
@@ -293,25 +241,38 @@ class FilteringNetns:
             web.append({"address": address, "port": 80, "mode": "blockpage"})
         web.append({"address": INTERCEPTOR, "port": 443, "mode": "site", "cert": str(icept_cert),
                     "key": str(icept_key)})
-        spec = {
-            "dns": [{"listen": self.resolver_of(seg), "records": dns_profile(seg, self.profile)}
-                    for seg, _, _ in SEGMENTS],
-            "web": web,
-            "categories": {host: host.split(".")[0] for host in SITES},
-        }
-        spec_path = self._write("servers.json", json.dumps(spec))
-        self.server = subprocess.Popen(
-            ["ip", "netns", "exec", self.net_ns, sys.executable, "-m", "agent.lab.filtering_servers", str(spec_path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent,
-        )
-        assert self.server.stdout is not None
-        line = self.server.stdout.readline()  # "ready", or EOF when it died
-        if line.strip() != "ready":
-            err = self.server.stderr.read() if self.server.stderr else ""
-            raise RuntimeError(f"the filtering lab servers did not start: {err.strip()[-500:]}")
+        categories = {host: host.split(".")[0] for host in SITES}
+        dns = [{"listen": SEGMENTS[seg].gateway, "records": dns_profile(seg, profile)} for seg in SEGMENT_NAMES]
+        waiting = [
+            (self._serve(lab, "inet", "web", {"dns": [], "web": web, "categories": categories}), "web servers"),
+            (self._serve(lab, "fw", "dns", {"dns": dns, "web": []}), "resolver"),
+        ]
+        lab.run("fw", ["nft", "-f", "-"], stdin=nft_rules(profile, lab.devs))
+        for seg in SEGMENT_NAMES:
+            etc = Path("/etc/netns") / lab.ns(seg)
+            etc.mkdir(parents=True, exist_ok=True)
+            self.resolv_dirs.append(etc)
+            (etc / "resolv.conf").write_text(f"nameserver {SEGMENTS[seg].gateway}\noptions timeout:1 attempts:1\n",
+                                             encoding="utf-8")
+        for proc, what in waiting:
+            _wait_ready(proc, what)
+        return {}
 
-    def write_tests(self, name: str = "tests.csv", rows: tuple[tuple[str, str], ...] = VERDICT_TESTS) -> Path:
-        return self._write(name, "category,url\n" + "".join(f"{c},{u}\n" for c, u in rows))
+    def _serve(self, lab: NetnsLab, role: str, stem: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:
+        assert self.folder is not None
+        path = self.folder / f"{stem}.json"
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        log_file = open(self.folder / f"{stem}.log", "wb")
+        try:
+            return lab.popen(role, [sys.executable, "-m", "agent.lab.filtering_servers", str(path)],
+                             stdout=subprocess.PIPE, stderr=log_file)
+        finally:
+            log_file.close()
+
+    def stop(self) -> None:
+        # The processes are stopped by the lab, and the nft table goes with the firewall namespace.
+        while self.resolv_dirs:
+            shutil.rmtree(self.resolv_dirs.pop(), ignore_errors=True)
 
     def filtering_section(self, runs_file: Path, tests_file: Path) -> dict[str, Any]:
         """The [filtering] config for this lab (segments, expectations, block-page range, the lab's public CA)."""
@@ -322,30 +283,66 @@ class FilteringNetns:
             "ca_bundle": str(self.public_ca),
             "runs_file": str(runs_file),
             "block_pages": [{"provider": "SchoolNet Lab Filter", "pattern": "Blocked by SchoolNet Lab Filter"}],
-            "segments": [{"name": seg, "role": seg, **EXPECT[seg]} for seg, _, _ in SEGMENTS],
+            "segments": [{"name": seg, "role": seg, **EXPECT[seg]} for seg in SEGMENT_NAMES],
         }
 
+
+@dataclass
+class FilteringNetns:
+    """The namespace school lab with the filter plugged in; a context manager that always removes it all."""
+
+    profile: LabProfile = "well-kept"
+    workdir: Path | None = None
+    lab: NetnsLab | None = None
+    plugin: FilteringPlugin = field(default_factory=FilteringPlugin)
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> FilteringNetns:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        from agent.lab.netns import NetnsLab
+
+        if self.workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="snfl-lab-")
+            self.workdir = Path(self._tmp.name)
+        self.lab = NetnsLab(self.profile, self.workdir, plugins=[self.plugin], school_resolver=False)
+        try:
+            self.lab.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def namespaces(self) -> list[str]:
+        return list(self.lab.namespaces.values()) if self.lab else []
+
+    def write_tests(self, name: str = "tests.csv", rows: tuple[tuple[str, str], ...] = VERDICT_TESTS) -> Path:
+        assert self.workdir is not None
+        path = self.workdir / name
+        path.write_text("category,url\n" + "".join(f"{c},{u}\n" for c, u in rows), encoding="utf-8")
+        return path
+
+    def filtering_section(self, runs_file: Path, tests_file: Path) -> dict[str, Any]:
+        return self.plugin.filtering_section(runs_file, tests_file)
+
     def exec_argv(self, segment: str, *argv: str) -> list[str]:
-        """``argv`` run inside ``segment``'s namespace (its resolv.conf is the segment's resolver)."""
-        return ["ip", "netns", "exec", self.segment_ns(segment), *argv]
+        """``argv`` run inside ``segment``'s namespace (its resolv.conf names the segment's resolver)."""
+        assert self.lab is not None
+        return ["ip", "netns", "exec", self.lab.ns(segment), *argv]
+
+    def resolver_of(self, segment: str) -> str:
+        from agent.lab.netns import SEGMENTS
+
+        return SEGMENTS[segment].gateway
 
     def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait(timeout=3)
-        if self.server is not None:
-            for stream in (self.server.stdout, self.server.stderr):
-                if stream:
-                    stream.close()
-        self.server = None
-        while self.created:
-            ns = self.created.pop()
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)  # veths go with it
-            shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
+        if self.lab is not None:
+            self.lab.stop()
+        self.plugin.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -369,7 +366,7 @@ class FilteringLab:
             log.warning("filtering lab skipped: it %s; the filtering requirements show as not measured",
                         self.skipped)
             return {}
-        folder = workdir / "filtering"
+        folder = workdir / "filtering-lab"
         self.lab = FilteringNetns(profile=self.profile, workdir=folder)
         self.lab.start()
         tests = self.lab.write_tests()
@@ -381,7 +378,7 @@ class FilteringLab:
                                          "agent": {"state_dir": str(folder / "state")},
                                          "filtering": section}), encoding="utf-8")
         started = time.monotonic()
-        for segment, _, _ in SEGMENTS:
+        for segment in SEGMENT_NAMES:
             done = subprocess.run(
                 self.lab.exec_argv(segment, sys.executable, "-m", "agent", "filtering", "test", "--segment", segment,
                                    "--config", str(config), "--format", "json"),
