@@ -35,6 +35,7 @@ SECTION_BUILDERS: list[str] = [
     "reports.area_switches:inventory_table",
     "reports.area_wifi:rooms_table",
     "reports.area_broadband:history_table",
+    "reports.area_filtering:segments_table",
 ]
 
 
