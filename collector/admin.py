@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent.delivery.signing import key_id, public_key_from_raw
 from collector.models import (
     AgentKey,
     ApiToken,
@@ -26,6 +25,7 @@ from collector.models import (
     Trust,
     utcnow,
 )
+from contract.envelope import key_id, public_key_from_raw
 
 ENROLMENT_PREFIX = "snen_"
 VIEWER_PREFIX = "snvw_"

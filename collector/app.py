@@ -20,6 +20,7 @@ from collector import __version__
 from collector.db import WriteGuard, make_engine, migrate, session_factory
 from collector.deps import CollectorState
 from collector.ingest import IngestSettings
+from collector.limits import BodyLimit, install_error_handlers
 from collector.routers import api_router
 
 log = logging.getLogger("schoolnet.collector")
@@ -55,7 +56,10 @@ def create_app(
     )
     app.state.engine = engine
     app.state.sessions = sessions
+    install_error_handlers(app)
     _add_error_handlers(app)
+    # Every endpoint gets the ingest's size limit (413 before reading the body); the speed endpoint bounds its own.
+    app.add_middleware(BodyLimit, max_bytes=app.state.collector.ingest.max_body_bytes, exempt_prefixes=("/speed/",))
     app.include_router(api_router)
     if mount_speed:
         _mount_speed(app)

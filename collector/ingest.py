@@ -14,22 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pydantic_core
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.delivery.signing import (
-    PAYLOAD_TYPE,
-    EnvelopeError,
-    ParsedEnvelope,
-    parse_envelope,
-    public_key_from_raw,
-    verify_signature,
-)
 from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, utcnow
 from collector.schema import IngestReport
+from contract.envelope import PAYLOAD_TYPE, Envelope, EnvelopeError, public_key_from_raw
 from contract.report import SCHEMA_VERSION
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a full school report is ~100-300 KB; base64 adds a third
@@ -71,7 +63,9 @@ def ingest(
     if len(body) > settings.max_body_bytes:
         return reject(413, "too_large", f"body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
     try:
-        envelope = _parse_envelope(body)
+        # pydantic-core parses the JSON and decodes the base64 in one pass, with its nesting depth bounded (a body
+        # nested 1,000 deep is a 400, not a RecursionError).
+        envelope = Envelope.parse(body)
     except EnvelopeError as exc:
         status = 400 if str(exc).startswith("envelope is not valid JSON") else 422
         return reject(status, "malformed_envelope", str(exc))
@@ -80,14 +74,14 @@ def ingest(
     with _connect(engine) as connection:
         # 1. The signature, against an enrolled key, before anything else. A Core query of the few columns needed:
         # ORM entities cost a unit of work and, once a rollback expires them, a reload query per attribute.
-        keyids = [keyid for keyid, _ in envelope.signatures][:8]
+        keyids = envelope.keyids
         keys = {row.keyid: row for row in connection.execute(_KEY_LOOKUP, {"keyids": keyids})}
         if not keys:
             return reject(401, "unknown_key", f"no enrolled key with id {', '.join(keyids)[:200]}")
         usable = [k for k in keys.values() if k.revoked_at is None]
         if not usable:
             return reject(403, "key_revoked", "the signing key has been revoked; enrol the agent again")
-        key = next((k for k in usable if verify_signature(envelope, public_key_from_raw(k.public_key))), None)
+        key = next((k for k in usable if envelope.verify(public_key_from_raw(k.public_key))), None)
         if key is None:
             return reject(401, "bad_signature", "signature does not verify: payload or payloadType altered")
 
@@ -162,18 +156,6 @@ def _engine_of(sessions: sessionmaker[Session]) -> Engine:
 
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _parse_envelope(body: bytes) -> ParsedEnvelope:
-    """``parse_envelope`` with pydantic-core's JSON parser, ~8x faster than ``json`` on a 255 KB envelope (0.39 ->
-    0.30 ms with the base64 decoding). A body it refuses goes to ``parse_envelope`` whole, so a malformed upload gets
-    exactly the reason it always got (it refuses a BOM and lone surrogates, which ``json`` takes; agrees on NaN,
-    duplicate keys, control characters)."""
-    try:
-        data = pydantic_core.from_json(body)
-    except ValueError:
-        return parse_envelope(body)
-    return parse_envelope(data)
 
 
 def _duplicate(report_id: str, stored_sha256: str, payload_sha256: str) -> IngestOutcome:

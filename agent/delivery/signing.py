@@ -1,16 +1,13 @@
-"""Ed25519 keys and DSSE envelopes for signed reports.
+"""The agent's Ed25519 key pair (files under the state directory) and signing reports with it.
 
-The envelope carries the report bytes exactly as written to report.json (base64), and the signature covers the
-DSSE pre-auth encoding (PAE) of the payload type and those bytes. Nothing is ever re-serialised: the verifier
-decodes the base64 and checks the signature over the bytes it got. This module needs only ``cryptography``, so
-the collector imports it too.
+The envelope itself (model, DSSE pre-auth encoding, verification) is ``contract.envelope``; this module keeps the
+key handling and re-exports the envelope names its callers use.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import stat
@@ -18,42 +15,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from agent.errors import CannotRunError, UsageError
+from contract.envelope import (
+    PAYLOAD_TYPE,
+    Envelope,
+    EnvelopeError,
+    key_id,
+    pae,
+    public_key_from_raw,
+    raw_public_bytes,
+    verify_envelope,
+)
 
-PAYLOAD_TYPE = "application/vnd.schoolnet.report.v1+json"
+__all__ = [
+    "PAYLOAD_TYPE",
+    "AgentKeys",
+    "Envelope",
+    "EnvelopeError",
+    "envelope_bytes",
+    "init_keys",
+    "key_id",
+    "load_keys",
+    "load_public_key",
+    "make_envelope",
+    "pae",
+    "public_key_from_raw",
+    "raw_public_bytes",
+    "verify_envelope",
+]
 KEY_DIR = "keys"
 PRIVATE_KEY_FILE = "agent.key"
 PUBLIC_KEY_FILE = "agent.pub"
-
-
-class EnvelopeError(ValueError):
-    """An envelope that is malformed or whose signature does not verify; the message says which."""
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE v1 pre-authentication encoding: lengths are byte counts in ASCII decimal."""
-    type_bytes = payload_type.encode("utf-8")
-    return b"DSSEv1 %d %s %d %s" % (len(type_bytes), type_bytes, len(payload), payload)
-
-
-def raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def key_id(public_key: Ed25519PublicKey | bytes) -> str:
-    """The key id: SHA-256 fingerprint of the raw 32-byte public key, ``sha256:<hex>``."""
-    raw = public_key if isinstance(public_key, bytes) else raw_public_bytes(public_key)
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-def public_key_from_raw(raw: bytes) -> Ed25519PublicKey:
-    if len(raw) != 32:
-        raise ValueError(f"an Ed25519 public key is 32 bytes, got {len(raw)}")
-    return Ed25519PublicKey.from_public_bytes(raw)
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
@@ -144,89 +139,11 @@ def load_keys(state_dir: Path) -> AgentKeys:
 
 
 def make_envelope(private_key: Ed25519PrivateKey, payload: bytes, payload_type: str = PAYLOAD_TYPE) -> dict[str, Any]:
-    signature = private_key.sign(pae(payload_type, payload))
-    return {
-        "payloadType": payload_type,
-        "payload": base64.b64encode(payload).decode("ascii"),
-        "signatures": [{"keyid": key_id(private_key.public_key()), "sig": base64.b64encode(signature).decode("ascii")}],
-    }
+    return Envelope.sign(private_key, payload, payload_type).to_dict()
 
 
-def envelope_bytes(envelope: dict[str, Any]) -> bytes:
+def envelope_bytes(envelope: dict[str, Any] | Envelope) -> bytes:
     """The envelope as stored in the outbox and sent on the wire."""
+    if isinstance(envelope, Envelope):
+        return envelope.to_bytes()
     return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
-
-
-@dataclass(frozen=True)
-class ParsedEnvelope:
-    payload_type: str
-    payload: bytes
-    signatures: list[tuple[str, bytes]]
-
-
-def parse_envelope(data: bytes | dict[str, Any]) -> ParsedEnvelope:
-    """Check the envelope's shape and decode it; raise EnvelopeError with a precise reason."""
-    if isinstance(data, bytes | bytearray):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EnvelopeError(f"envelope is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise EnvelopeError("envelope must be a JSON object")
-    for field in ("payloadType", "payload", "signatures"):
-        if field not in data:
-            raise EnvelopeError(f"envelope has no '{field}'")
-    payload_type, payload_b64, signatures = data["payloadType"], data["payload"], data["signatures"]
-    if not isinstance(payload_type, str):
-        raise EnvelopeError("'payloadType' must be a string")
-    if not isinstance(payload_b64, str):
-        raise EnvelopeError("'payload' must be a base64 string")
-    try:
-        payload = base64.b64decode(payload_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise EnvelopeError("'payload' is not valid base64") from None
-    if not isinstance(signatures, list) or not signatures:
-        raise EnvelopeError("'signatures' must be a non-empty list")
-    parsed: list[tuple[str, bytes]] = []
-    for index, entry in enumerate(signatures):
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("keyid"), str)
-            or not isinstance(entry.get("sig"), str)
-        ):
-            raise EnvelopeError(f"signatures[{index}] must be an object with string 'keyid' and 'sig'")
-        try:
-            sig = base64.b64decode(entry["sig"], validate=True)
-        except (binascii.Error, ValueError):
-            raise EnvelopeError(f"signatures[{index}].sig is not valid base64") from None
-        parsed.append((entry["keyid"], sig))
-    return ParsedEnvelope(payload_type, payload, parsed)
-
-
-def verify_signature(envelope: ParsedEnvelope, public_key: Ed25519PublicKey) -> bool:
-    """True when a signature with this key's id verifies over PAE(type, payload)."""
-    wanted = key_id(public_key)
-    message = pae(envelope.payload_type, envelope.payload)
-    for keyid, sig in envelope.signatures:
-        if keyid != wanted:
-            continue
-        try:
-            public_key.verify(sig, message)
-            return True
-        except InvalidSignature:
-            return False
-    return False
-
-
-def verify_envelope(data: bytes | dict[str, Any], public_key: Ed25519PublicKey) -> bytes:
-    """Verify offline; return the exact payload bytes. Raise EnvelopeError when it does not verify."""
-    parsed = parse_envelope(data)
-    wanted = key_id(public_key)
-    if not any(keyid == wanted for keyid, _ in parsed.signatures):
-        ids = ", ".join(k for k, _ in parsed.signatures)
-        raise EnvelopeError(f"no signature by key {wanted} (envelope is signed by {ids})")
-    if not verify_signature(parsed, public_key):
-        raise EnvelopeError(f"signature by {wanted} does not verify: payload or type altered, or wrong key")
-    if parsed.payload_type != PAYLOAD_TYPE:
-        raise EnvelopeError(f"payloadType is {parsed.payload_type!r}, expected {PAYLOAD_TYPE!r}")
-    return parsed.payload

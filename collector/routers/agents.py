@@ -15,31 +15,14 @@ from collector.admin import AdminError, enrol
 from collector.deps import SessionDep, StateDep
 from collector.ingest import ingest
 from collector.responses import PROBLEM_RESPONSES, EnrolRequest, EnrolResponse, IngestAck, problems
+from contract.envelope import envelope_json_schema
 
 log = logging.getLogger("schoolnet.collector")
 
 router = APIRouter(tags=["agents"])
 
-# The ingest body schema, inlined (no $refs) so OpenAPI tools and fuzzers read it directly.
-ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Envelope",
-    "description": "DSSE envelope: Ed25519 over PAE(payloadType, payload bytes); payload = base64 of report.json",
-    "required": ["payloadType", "payload", "signatures"],
-    "properties": {
-        "payloadType": {"type": "string", "example": "application/vnd.schoolnet.report.v1+json"},
-        "payload": {"type": "string", "description": "base64 of the exact report.json bytes"},
-        "signatures": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["keyid", "sig"],
-                "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}},
-            },
-        },
-    },
-}
+# The upload body's schema, from the one envelope model (inlined: OpenAPI tools and fuzzers read it directly).
+ENVELOPE_SCHEMA: dict[str, Any] = envelope_json_schema()
 
 
 @router.post(
@@ -51,17 +34,10 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
 )
 async def upload_report(request: Request, state: StateDep) -> Any:
     """Ingest one signed report. The signature is verified against the site's enrolled key first."""
-    limit = state.ingest.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return JSONResponse(
-            {"error": "too_large", "detail": f"body is {declared} bytes; limit {limit}"}, status_code=413
-        )
+    # BodyLimit (collector.limits) answers 413 for a declared or streamed body over the limit.
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
-        if len(body) > limit:
-            return JSONResponse({"error": "too_large", "detail": f"body exceeds {limit} bytes"}, status_code=413)
     outcome = await to_thread.run_sync(
         ingest, state.sessions, bytes(body), state.ingest, None, state.write_guard, limiter=state.ingest_limiter()
     )
