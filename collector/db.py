@@ -16,21 +16,45 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from collector import dburl
 
-def normalise_url(url: str) -> str:
-    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+# The database holds every trust's reports: only the service's own user may read it, whatever the umask.
+SQLITE_FILE_MODE = 0o600
+SQLITE_DIR_MODE = 0o700
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", ".write-lock")
+
+
+def secure_sqlite_files(database: Path) -> None:
+    """Create the database file 0600 before SQLite does (SQLite gives its -wal and -shm files the database file's
+    mode), tighten files an older version left readable, and create a missing folder 0700. An existing folder is
+    left as it is (it may be shared, e.g. the current directory): the files inside are what hold the data."""
+    folder = database.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=SQLITE_DIR_MODE)
+        os.chmod(folder, SQLITE_DIR_MODE)  # mkdir's mode is filtered by the umask
+    fd = os.open(database, os.O_CREAT | os.O_RDWR, SQLITE_FILE_MODE)
+    try:
+        os.fchmod(fd, SQLITE_FILE_MODE)
+    finally:
+        os.close(fd)
+    for suffix in SQLITE_COMPANIONS:
+        companion = database.with_name(database.name + suffix)
+        try:
+            os.chmod(companion, SQLITE_FILE_MODE)
+        except FileNotFoundError:
+            pass
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        if url in ("sqlite://", "sqlite:///:memory:"):
+    """An engine for ``url`` (see collector.dburl: passwords with ':' or '@' work, and are never shown)."""
+    parsed = dburl.parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every pooled connection would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        else:
+            secure_sqlite_files(Path(parsed.database))
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -52,7 +76,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it is a round trip on every request. After a database restart the first request on a stale
     # connection fails with 503 (agents retry) and the pool replaces the connection.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    return create_engine(parsed, **kwargs)
 
 
 def alembic_config() -> AlembicConfig:

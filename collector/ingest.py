@@ -179,6 +179,8 @@ def _parse_report(payload: bytes) -> IngestReport | IngestOutcome:
         where = ".".join(str(p) for p in first["loc"]) or "payload"
         if first["type"] == "json_invalid":
             return reject(422, "malformed_report", f"payload is not valid JSON: {first['msg']}")
+        if first["type"] == "value_error" and where in ("started_at", "finished_at"):
+            return reject(422, "bad_timestamps", f"{where}: {first['msg'].removeprefix('Value error, ')}")
         return reject(422, "invalid_report", f"{where}: {first['msg']}", errors=len(exc.errors()))
     if report.schema_version != SCHEMA_VERSION:
         return reject(

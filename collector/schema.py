@@ -7,11 +7,31 @@ know. The stored envelope keeps everything anyway. Timestamps must carry a time 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from contract.status import Status
+
+# No schoolnet report can be older than the project (a clock reset to 1970 or a year-1 timestamp is a fault, and
+# one such report once broke a trust's report list on PostgreSQL); the upper bound (now + clock skew) is checked
+# at ingest, where "now" is known.
+EARLIEST_REPORT_TIME = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _sane_time(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)  # 0001-01-01T00:00+01:00 is in year 0 in UTC: out of range
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if utc < EARLIEST_REPORT_TIME:
+        raise ValueError(f"before {EARLIEST_REPORT_TIME.date().isoformat()}: the agent's clock is wrong") from None
+    return utc
+
+
+ReportTime = Annotated[AwareDatetime, AfterValidator(_sane_time)]
 
 
 class _Lenient(BaseModel):
@@ -62,8 +82,8 @@ class IngestReport(_Lenient):
     report_id: UUID
     site: IngestSite
     agent: IngestAgent
-    started_at: AwareDatetime
-    finished_at: AwareDatetime
+    started_at: ReportTime
+    finished_at: ReportTime
     standards_version: str = Field(max_length=50)
     evidence: list[IngestEvidence]
     results: list[IngestResult]

@@ -55,18 +55,12 @@ def _require_collector() -> None:
 @contextmanager
 def _session(db: str) -> Iterator[Session]:
     _require_collector()
-    from sqlalchemy.exc import OperationalError
-
     from collector.admin import AdminError
     from collector.db import make_engine, migrate, session_factory
 
-    try:
+    with _database_errors(db):
         engine = make_engine(db)
         migrate(engine)
-    except OperationalError as exc:
-        raise CannotRunError(f"--db {_redact(db)}: cannot open the database ({exc.orig})") from None
-    except Exception as exc:
-        raise UsageError(f"--db {_redact(db)}: {exc}") from None
     try:
         with session_factory(engine)() as session:
             yield session
@@ -74,6 +68,25 @@ def _session(db: str) -> Iterator[Session]:
         raise UsageError(str(exc)) from None
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _database_errors(db: str) -> Iterator[None]:
+    """Map opening the database to exit codes, with every form of its password masked in the message."""
+    from sqlalchemy.exc import OperationalError
+
+    from collector.dburl import DatabaseUrlError, redact, scrub
+
+    try:
+        yield
+    except DatabaseUrlError as exc:
+        raise UsageError(f"--db {scrub(str(exc), db)}") from None
+    except OperationalError as exc:
+        raise CannotRunError(f"--db {redact(db)}: cannot open the database ({scrub(str(exc.orig), db)})") from None
+    except OSError as exc:
+        raise CannotRunError(f"--db {redact(db)}: cannot open the database ({scrub(str(exc), db)})") from None
+    except Exception as exc:
+        raise UsageError(f"--db {redact(db)}: {scrub(str(exc), db)}") from None
 
 
 def _out(fmt: Format, data: dict[str, Any] | list[dict[str, Any]], text: str) -> None:
@@ -90,19 +103,16 @@ def serve(
 ) -> None:
     """Run the collector (FastAPI on uvicorn). Migrations are applied on start."""
     _require_collector()
+    from collector.db import make_engine, migrate
+    from collector.dburl import redact
     from collector.server import serve as run
 
-    err.print(f"schoolnet collector on http://{host}:{port} (API docs at /docs), database {_redact(db)}")
+    with _database_errors(db):  # open and migrate here, so a bad --db is a clear error, not a worker's traceback
+        engine = make_engine(db)
+        migrate(engine)
+        engine.dispose()
+    err.print(f"schoolnet collector on http://{host}:{port} (API docs at /docs), database {redact(db)}")
     run(db, host, port, workers=workers, max_body_bytes=max_body_bytes)
-
-
-def _redact(url: str) -> str:
-    """Never print a database password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
 
 
 @trust_app.command("create")
