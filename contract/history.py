@@ -30,17 +30,17 @@ class BandSummary:
     median_upload_mbps: float | None
 
 
-def _median(values: list[float | None]) -> float | None:
+def median(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return float(statistics.median(present)) if present else None
 
 
 def median_download(points: list[HistoryPoint]) -> float | None:
-    return _median([p.download_mbps for p in points])
+    return median([p.download_mbps for p in points])
 
 
 def median_upload(points: list[HistoryPoint]) -> float | None:
-    return _median([p.upload_mbps for p in points])
+    return median([p.upload_mbps for p in points])
 
 
 def band_of(hour: int) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.lab.procs import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,13 +30,6 @@ def realworld() -> Path:
     if found is None:
         pytest.skip("../shared/realworld is not present")
     return found
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A port the kernel says is free on 127.0.0.1 now (TCP by default, UDP with SOCK_DGRAM)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ Adding a simulated device is one module here and one line in LAB_COMPONENTS.
 from __future__ import annotations
 
 import logging
-import signal
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
 from agent.entry import load_entry
+from agent.lab.procs import die_with_parent  # noqa: F401  (simulators import it from here)
 
 log = logging.getLogger("schoolnet.lab")
 
@@ -65,17 +65,6 @@ BASE_CONFIG: dict[str, Any] = {
         },
     ],
 }
-
-
-def die_with_parent() -> None:
-    """``preexec_fn`` for simulator processes: Linux sends them SIGTERM when the demo or test that started them
-    dies, even by SIGKILL (PR_SET_PDEATHSIG), so no simulator outlives its lab. Does nothing elsewhere."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -14,17 +14,14 @@ Every process is stopped by its own pid in ``stop()``, which never raises.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agent.lab import die_with_parent
+from agent.lab.procs import die_with_parent, free_port, start_snmpsim, stop_process, wait_tcp
 
 log = logging.getLogger("schoolnet.lab")
 
@@ -40,12 +37,6 @@ ROUTER_INTERFACES: tuple[tuple[int, str, str, str, int, int], ...] = (
     (4, "Ce0", "Cellular0", "4G backup", 2, 50),
     (5, "Lo0", "Loopback0", "", 1, 0),
 )
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def router_snmprec(interfaces: tuple[tuple[int, str, str, str, int, int], ...] = ROUTER_INTERFACES) -> str:
@@ -73,35 +64,6 @@ def router_snmprec(interfaces: tuple[tuple[int, str, str, str, int, int], ...] =
     return "".join(f"{'.'.join(map(str, o))}|{tag}|{value}\n" for o, tag, value in records)
 
 
-def start_snmpsim(workdir: Path, snmprec: str, community: str, port: int) -> subprocess.Popen[bytes]:
-    """snmpsim v2c on 127.0.0.1:port serving ``snmprec`` for ``community``; raises if it is not installed."""
-    binary = shutil.which("snmpsim-command-responder", path=str(Path(sys.executable).parent)) or shutil.which(
-        "snmpsim-command-responder")
-    if binary is None:
-        raise FileNotFoundError("snmpsim-command-responder is not installed (pip install 'schoolnet-audit[lab]')")
-    data = workdir / "snmp-data"
-    data.mkdir(parents=True, exist_ok=True)
-    (data / f"{community}.snmprec").write_text(snmprec, encoding="utf-8")
-    env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}  # it refuses to run as root otherwise
-    return subprocess.Popen(
-        [binary, f"--data-dir={data}", f"--cache-dir={workdir / 'snmp-cache'}",
-         f"--agent-udpv4-endpoint=127.0.0.1:{port}", "--logging-method=null"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent,
-    )
-
-
-
-def wait_tcp(port: int, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def seed_history(folder: Path, now: datetime, days: int = 7) -> None:
     """Simulated nightly and daytime runs of the past week: slower in the teaching day, as real lines are."""
     from contract.evidence.broadband import HistoryPoint
@@ -116,17 +78,6 @@ def seed_history(folder: Path, now: datetime, days: int = 7) -> None:
             rate = round(LINE_MBPS * 0.956 * share * jitter, 1)
             append(path, HistoryPoint(started_at=started, local_hour=hour, download_mbps=rate,
                                       upload_mbps=round(rate * 0.98, 1), backend="simulated"), max_runs=500)
-
-
-def stop_process(proc: subprocess.Popen[Any] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=3)
 
 
 class BroadbandLab:
@@ -152,7 +103,7 @@ class BroadbandLab:
              "--shape-mbps", f"{self.line_mbps:g}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent,
         )
-        if not wait_tcp(port, 5.0):
+        if wait_tcp(port, 5.0, proc=self.server):
             raise RuntimeError(f"the lab speed server did not start on 127.0.0.1:{port}")
         history_dir = workdir / "broadband-history"
         seed_history(history_dir, datetime.now(UTC).astimezone())
@@ -176,7 +127,7 @@ class BroadbandLab:
         if self.with_router:
             try:
                 snmp_port = free_port(socket.SOCK_DGRAM)
-                self.snmpsim = start_snmpsim(workdir, router_snmprec(), ROUTER_COMMUNITY, snmp_port)
+                self.snmpsim = start_snmpsim(workdir, {ROUTER_COMMUNITY: router_snmprec()}, snmp_port)
                 secret = workdir / "router-community.txt"
                 secret.write_text(ROUTER_COMMUNITY, encoding="utf-8")
                 secret.chmod(0o600)

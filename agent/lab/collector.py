@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,17 +11,10 @@ from typing import IO, Any
 
 import requests
 
-from agent.lab import BASE_CONFIG, die_with_parent
+from agent.lab import BASE_CONFIG
+from agent.lab.procs import die_with_parent, free_port, stop_process
 
 log = logging.getLogger("schoolnet.lab.collector")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class CollectorLab:
@@ -64,7 +55,7 @@ class CollectorLab:
             self.viewer_token = admin.create_viewer_token(session, trust.slug, "demo")
         engine.dispose()
 
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self._log = open(workdir / "collector.log", "wb")  # closed in stop()
         self.process = subprocess.Popen(
@@ -103,16 +94,7 @@ class CollectorLab:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=5)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    pass
+        stop_process(process, grace_s=5.0, group=True)  # its own session: whatever it started goes too
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.lab import die_with_parent
+from agent.lab.procs import (
+    SnmpSimMissing,
+    SnmpV3User,
+    die_with_parent,
+    free_port,
+    start_snmpsim,
+    stop_process,
+    wait_tcp,
+)
 
 log = logging.getLogger("schoolnet.lab.switches")
 
@@ -86,12 +93,6 @@ DEMO_SWITCHES: tuple[LabSwitch, ...] = (
 def outputs_of(folder: Path) -> dict[str, str]:
     """Recorded outputs: <command with spaces as underscores>.txt -> {command: text}."""
     return {f.stem.replace("_", " "): f.read_text(encoding="utf-8") for f in sorted(folder.glob("*.txt"))}
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ------------------------------------------------------------------------------------------ SNMP walks
@@ -328,40 +329,6 @@ def benchmark_snmprec(index: int, ports: int = 48) -> str:
 # ------------------------------------------------------------------------------------------ processes
 
 
-def _stop_process(proc: subprocess.Popen[bytes] | None) -> None:
-    """Stop one child by its PID: SIGTERM, then SIGKILL after a short grace. Never raises."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=2)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-    except OSError:
-        pass
-
-
-
-def _wait_tcp(ports: Iterable[int], deadline_s: float, proc: subprocess.Popen[bytes] | None = None) -> list[int]:
-    """Ports still closed when the deadline passes or ``proc`` exits (empty when all accept connections)."""
-    waiting = set(ports)
-    end = time.monotonic() + deadline_s
-    while waiting and time.monotonic() < end and (proc is None or proc.poll() is None):
-        for port in list(waiting):
-            with socket.socket() as sock:
-                sock.settimeout(0.2)
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    waiting.discard(port)
-        if waiting:
-            time.sleep(0.05)
-    return sorted(waiting)
-
-
-class SnmpSimMissing(RuntimeError):
-    """snmpsim-command-responder is not installed."""
-
-
 class SnmpAgent:
     """snmpsim on 127.0.0.1 serving ``{name}.snmprec`` files: v2c by community = name, v3 by context = name."""
 
@@ -376,28 +343,10 @@ class SnmpAgent:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> int:
-        data = self.workdir / "data"
-        data.mkdir(parents=True, exist_ok=True)
-        for name, text in self.walks.items():
-            (data / f"{name}.snmprec").write_text(text, encoding="utf-8")
         self.port = free_port(socket.SOCK_DGRAM)
-        exe = shutil.which("snmpsim-command-responder", path=str(Path(sys.executable).parent)) or shutil.which(
-            "snmpsim-command-responder"
-        )
-        if exe is None:
-            raise SnmpSimMissing("snmpsim is not installed (pip install 'schoolnet-audit[lab]')")
-        # Option order matters: the v3 engine block first, then its data dir, users and endpoint.
-        args = [
-            exe, "--v3-engine-id=auto", f"--v3-user={LAB_USER}", f"--v3-auth-key={self.v3_auth}",
-            f"--v3-auth-proto={V3_AUTH_PROTO}", f"--v3-priv-key={self.v3_priv}", f"--v3-priv-proto={V3_PRIV_PROTO}",
-            f"--data-dir={data}", f"--cache-dir={self.workdir / 'cache'}",
-            f"--agent-udpv4-endpoint=127.0.0.1:{self.port}",
-            *(f"--agent-udpv4-endpoint={address}:{self.port}" for address in self.extra_addresses),
-            f"--logging-method=file:{self.workdir / 'snmpsim.log'}", "--log-level=error",
-        ]
-        env = {**os.environ, "SNMPSIM_ALLOW_ROOT": "true"}
-        self.proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        v3 = SnmpV3User(LAB_USER, self.v3_auth, self.v3_priv, V3_AUTH_PROTO, V3_PRIV_PROTO)
+        self.proc = start_snmpsim(self.workdir, self.walks, self.port, v3=v3, extra_addresses=self.extra_addresses,
+                                  log_file=self.workdir / "snmpsim.log")
         first = next(iter(self.walks))
         deadline_s = 10.0 + 0.25 * len(self.walks)  # snmpsim indexes every file before it answers
         if not self._wait_ready(first, deadline_s):
@@ -428,7 +377,7 @@ class SnmpAgent:
         return asyncio.run(probe())
 
     def stop(self) -> None:
-        _stop_process(self.proc)
+        stop_process(self.proc)
         self.proc = None
 
 
@@ -481,7 +430,7 @@ class SwitchLab:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fakenos.log", "wb"),
                 cwd=str(Path(__file__).resolve().parents[2]), preexec_fn=die_with_parent,
             )
-            closed = _wait_tcp(self.ports.values(), 15.0, self.fakenos)
+            closed = wait_tcp(self.ports.values(), 15.0, proc=self.fakenos)
             if closed:
                 log_tail = (workdir / "fakenos.log").read_text(encoding="utf-8", errors="replace").strip()
                 raise RuntimeError(f"fakenos switches did not open ports {closed}: "
@@ -541,7 +490,7 @@ class SwitchLab:
         return fragment
 
     def stop(self) -> None:
-        _stop_process(self.fakenos)
+        stop_process(self.fakenos)
         self.fakenos = None
         if self.agent is not None:
             self.agent.stop()

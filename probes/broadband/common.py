@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import socket
-import statistics
 import time
 from dataclasses import dataclass, field
 from ipaddress import ip_address
+
+from contract.history import median  # noqa: F401  (one median for probes, reports and the collector)
 
 
 class MeasurementError(Exception):
@@ -62,11 +63,6 @@ class RunResult:
         """The worse of the two loaded latencies: what a video call sees while the line is busy."""
         loaded = [x for x in (self.latency_loaded_download_ms, self.latency_loaded_upload_ms) if x is not None]
         return max(loaded) if loaded else None
-
-
-def median(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(statistics.median(present)) if present else None
 
 
 def jitter_ms(rtts_ms: list[float]) -> float | None:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from agent.lab.broadband import stop_process
+from agent.lab.procs import stop_process
 from probes.broadband.http_backend import HttpSettings, measure
 
 pytestmark = [

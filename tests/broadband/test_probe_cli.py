@@ -14,7 +14,8 @@ import pytest
 
 from agent.cli.broadband import describe
 from agent.config import Config
-from agent.lab.broadband import BroadbandLab, wait_tcp
+from agent.lab.broadband import BroadbandLab
+from agent.lab.procs import wait_tcp
 from agent.orchestrate import run_probes
 from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.common import ServerUnreachable
@@ -119,7 +120,7 @@ def test_speed_server_command():
     proc = subprocess.Popen([*SCHOOLNET, "speed-server", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_tcp(port, 10)
+        assert not wait_tcp(port, 10)  # no port left closed
         import requests
 
         assert requests.get(f"http://127.0.0.1:{port}/ping", timeout=5).text == "pong\n"

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.config.broadband import DeclaredWanLink, RouterConfig
-from agent.lab.broadband import ROUTER_INTERFACES, router_snmprec, start_snmpsim, stop_process
+from agent.lab.broadband import ROUTER_INTERFACES, router_snmprec
+from agent.lab.procs import start_snmpsim, stop_process
 from probes.broadband.common import MeasurementError
 from probes.broadband.wan import poll_wan_links, rows_from_varbinds, select_wan, type_from_text
 
@@ -30,7 +31,7 @@ def router(tmp_path_factory):
             __import__("pathlib").Path(__import__("sys").executable).parent / "snmpsim-command-responder").exists():
         pytest.skip("snmpsim is not installed (lab extra)")
     port = udp_port()
-    proc = start_snmpsim(tmp_path_factory.mktemp("snmp"), router_snmprec(), "wan-test", port)
+    proc = start_snmpsim(tmp_path_factory.mktemp("snmp"), {"wan-test": router_snmprec()}, port)
     try:
         time.sleep(0.6)  # snmpsim indexes its data before answering
         yield port
