@@ -397,14 +397,9 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=3)
+    from agent.lab.procs import stop_process
+
+    stop_process(proc)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from agent.lab.procs import free_port
+
 log = logging.getLogger("schoolnet.lab.wifi")
 
 SSIDS = [
@@ -260,9 +262,7 @@ class WifiLab:
         server.listen(16)
         server.settimeout(0.2)
         self._server = server
-        with socket.socket() as spare:  # a port nothing listens on: the probe sees "refused"
-            spare.bind(("127.0.0.1", 0))
-            closed_port = int(spare.getsockname()[1])
+        closed_port = free_port()  # a port nothing listens on: the probe sees "refused"
 
         def serve() -> None:
             while not self._stopping.is_set():

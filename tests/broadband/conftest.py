@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from agent.lab.procs import free_port
 from agent.speed_server import make_server
 
 
@@ -50,9 +50,7 @@ def running_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 def closed_port() -> int:
     """A loopback port with nothing listening (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 @pytest.fixture

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.config import Config
+from agent.lab.procs import free_port
 from agent.orchestrate import run_probes
 from contract.evidence import EvidenceRecord
 from probes.switch.probe import SwitchProbe
 
 
 def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again when the block ends: nothing listens there
+    return free_port()  # bound and released: nothing listens there
 
 
 def lab_config(fragment: dict[str, Any], tmp: Path) -> Config:
