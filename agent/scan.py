@@ -1,4 +1,9 @@
-"""`schoolnet scan`: config -> probes -> evidence -> evaluation -> reports."""
+"""`schoolnet scan`: config -> probes -> evidence -> evaluation -> reports, and the exit code that says how it went.
+
+Exit codes (the contract): 0 nothing failed; 1 a requirement or check failed; 4 nothing failed, but at least one
+configured target could not be measured (1 wins over 4); 2 usage or config error; 3 could not run at all.
+An unattended run that exits 0 has measured every target it was given: nothing fails silently.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import asyncio
 import logging
 import socket
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -83,11 +90,142 @@ def run_scan(config: Config, only: list[str], *, show_progress: bool = True) -> 
 
 
 def scan_and_write(config: Config, only: list[str], output_dir: Path, *, show_progress: bool = True) -> Report:
+    return scan_write_deliver(config, only, output_dir, show_progress=show_progress)[0]
+
+
+def scan_write_deliver(
+    config: Config, only: list[str], output_dir: Path, *, show_progress: bool = True
+) -> tuple[Report, bool | None]:
+    """Scan, write the reports, and deliver them when [upload] is enabled: (report, uploaded); uploaded is None
+    when upload is off, False when the report waits in the outbox (or could not be queued)."""
     report = run_scan(config, only, show_progress=show_progress)
     write_reports(report, output_dir)
-    # Delivery (signing, outbox, upload) hooks in here when [upload] is enabled.
-    if config.upload.enabled:
-        from agent.delivery.upload import deliver_after_scan
+    if not config.upload.enabled:
+        return report, None
+    from agent.delivery.upload import deliver_after_scan
 
-        deliver_after_scan(config, str(report.report_id), output_dir / "report.json")
-    return report
+    result = deliver_after_scan(config, str(report.report_id), output_dir / "report.json")
+    return report, result is not None and str(report.report_id) in result.delivered
+
+
+# ------------------------------------------------------------------------------------------ how it went
+
+EXIT_OK, EXIT_FAILED, EXIT_UNMEASURED = 0, 1, 4
+
+
+@dataclass(frozen=True)
+class Unmeasured:
+    """A configured target the probes could not measure, and why (the probe's own reason)."""
+
+    probe: str
+    target: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"probe": self.probe, "target": self.target, "reason": self.reason}
+
+
+def unmeasured_targets(report: Report) -> list[Unmeasured]:
+    """Every target with at least one failed observation, once, with its reasons joined (report order)."""
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for record in report.evidence:
+        if not record.ok:
+            found = reasons.setdefault((record.probe, record.target), [])
+            reason = record.error or "no reason given"
+            if reason not in found:
+                found.append(reason)
+    return [Unmeasured(probe, target, "; ".join(why)) for (probe, target), why in reasons.items()]
+
+
+def exit_code(report: Report) -> int:
+    """1 when a requirement or check failed; else 4 when a configured target could not be measured; else 0."""
+    if report.summary.get("fail", 0):
+        return EXIT_FAILED
+    return EXIT_UNMEASURED if unmeasured_targets(report) else EXIT_OK
+
+
+def unmeasured_summary(report: Report) -> str | None:
+    """The terminal lines naming each unmeasured target and why; None when every target was measured."""
+    missing = unmeasured_targets(report)
+    if not missing:
+        return None
+    lines = [f"{len(missing)} configured target(s) could not be measured (their requirements are 'unknown'):"]
+    lines += [f"  {m.probe}: {m.target}: {m.reason}" for m in missing]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------ the command
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    report: Report
+    output_dir: Path
+    exit_code: int
+    latest: Path | None = None  # nightly: the reports/latest link
+
+
+def scan_command(
+    config_path: Path | None,
+    only: str | None,
+    output: Path | None,
+    *,
+    nightly: bool = False,
+    state_dir: Path | None = None,
+    show_progress: bool = True,
+) -> ScanOutcome:
+    """Everything `schoolnet scan` does but printing. A nightly run writes to a dated folder under the state
+    directory and records how it went in last-run.json, also when it cannot run (the error is re-raised)."""
+    from agent.config import find_config, load_config
+    from agent.delivery import nightly as runs
+    from agent.probe_registry import parse_only
+
+    started = utcnow()
+    config: Config | None = None
+    try:
+        config = load_config(find_config(config_path))
+        if state_dir is not None:  # the schedule passes it, so even a config that no longer loads is recorded
+            config = config.model_copy(update={"agent": config.agent.model_copy(update={"state_dir": state_dir})})
+        names = parse_only(only)
+        if nightly and output is None:
+            out_dir = runs.dated_folder(config.agent.state_dir, started)
+        else:
+            out_dir = output or config.agent.output_dir
+        report, uploaded = scan_write_deliver(config, names, out_dir, show_progress=show_progress)
+    except Exception as exc:
+        if nightly:
+            _record_failed_run(state_dir or (config.agent.state_dir if config else None), started, exc)
+        raise
+    code = exit_code(report)
+    latest = None
+    if nightly:
+        if output is None:
+            latest = runs.point_latest(out_dir)
+            runs.prune(out_dir.parent, config.agent.report_retention_days, utcnow(), keep=out_dir)
+        runs.write_last_run(config.agent.state_dir, runs.LastRun(
+            started_at=_iso(started), finished_at=_iso(utcnow()), exit_code=code, report_dir=str(out_dir),
+            unmeasured=[m.to_dict() for m in unmeasured_targets(report)], summary=dict(report.summary),
+            uploaded=uploaded,
+        ))
+    return ScanOutcome(report, out_dir, code, latest)
+
+
+def _record_failed_run(state_dir: Path | None, started: datetime, exc: BaseException) -> None:
+    from agent.delivery import nightly as runs
+    from agent.errors import SchoolnetError
+
+    if state_dir is None:
+        log.warning("nightly run failed before its state directory was known; nothing recorded")
+        return
+    code = exc.exit_code if isinstance(exc, SchoolnetError) else 3
+    reason = str(exc) if isinstance(exc, SchoolnetError) else f"{type(exc).__name__}: {exc}"
+    try:
+        runs.write_last_run(state_dir, runs.LastRun(
+            started_at=_iso(started), finished_at=_iso(utcnow()), exit_code=code, error=reason[:2000],
+        ))
+    except OSError as error:  # the original error matters more; say why there is no record
+        log.warning("could not record the failed run in %s: %s", state_dir, error)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -59,8 +59,3 @@ def rejudge(report: Report, standards: StandardsMap, now: datetime) -> Report:
         finished_at=report.finished_at,
         evaluated_at=now,
     )
-
-
-def exit_code_for(report: Report) -> int:
-    """Contract: 0 nothing failed, 1 at least one requirement or check failed."""
-    return 1 if report.summary.get("fail", 0) else 0

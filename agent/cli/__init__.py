@@ -1,4 +1,5 @@
-"""The `schoolnet` command. Exit codes: 0 nothing failed, 1 a check failed, 2 usage/config error, 3 could not run."""
+"""The `schoolnet` command. Exit codes: 0 nothing failed, 1 a check failed, 2 usage/config error, 3 could not run,
+4 nothing failed but a configured target could not be measured (1 wins over 4)."""
 
 from __future__ import annotations
 
@@ -53,20 +54,30 @@ def scan(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Directory for the reports.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
+    nightly: Annotated[bool, typer.Option(
+        "--nightly",
+        help="An unattended run (the schedule passes it): reports go to <state_dir>/reports/<UTC time>/ with a "
+        "'latest' link, old folders are pruned ([agent] report_retention_days), last-run.json records the outcome.",
+    )] = False,
+    state_dir: Annotated[Path | None, typer.Option(
+        "--state-dir", help="Use this state directory instead of [agent] state_dir (the schedule passes it).")] = None,
 ) -> None:
-    """Run the configured probes, judge the evidence and write report.json, report.html and report.csv."""
-    from agent.config import find_config, load_config
-    from agent.probe_registry import parse_only
-    from agent.scan import scan_and_write
+    """Run the configured probes, judge the evidence and write report.json, report.html and report.csv.
+
+    Exits 0 when nothing failed, 1 when a requirement or check failed, 4 when nothing failed but a configured
+    target could not be measured (each one is named on stderr).
+    """
+    from agent.scan import scan_command
     from standards_map.model import load_map
 
-    cfg = load_config(find_config(config))
-    names = parse_only(only)
-    out_dir = output or cfg.agent.output_dir
-    report = scan_and_write(cfg, names, out_dir, show_progress=not no_progress and sys.stderr.isatty())
-    _print_report(report, fmt, load_map())
-    err.print(f"Reports written to {out_dir}/ (report.html, report.json, report.csv)")
-    raise typer.Exit(_exit_code(report))
+    outcome = scan_command(config, only, output, nightly=nightly, state_dir=state_dir,
+                           show_progress=not no_progress and sys.stderr.isatty())
+    _print_report(outcome.report, fmt, load_map())
+    err.print(f"Reports written to {outcome.output_dir}/ (report.html, report.json, report.csv)", highlight=False)
+    if outcome.latest is not None:
+        err.print(f"Latest nightly reports: {outcome.latest}/", highlight=False)
+    _print_unmeasured(outcome.report)
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command()
@@ -85,6 +96,7 @@ def demo(
 
     report = run_demo(output, keep_running=keep_running)
     _print_report(report, fmt, load_map())
+    _print_unmeasured(report)
     err.print(f"Open {output.resolve() / 'report.html'} in a browser (also report.json, report.csv).")
     raise typer.Exit(_exit_code(report))
 
@@ -200,9 +212,17 @@ def _print_report(report: object, fmt: Format, standards: object) -> None:
 
 
 def _exit_code(report: object) -> int:
-    from reports.build import exit_code_for
+    from agent.scan import exit_code
 
-    return exit_code_for(report)  # type: ignore[arg-type]
+    return exit_code(report)  # type: ignore[arg-type]
+
+
+def _print_unmeasured(report: object) -> None:
+    from agent.scan import unmeasured_summary
+
+    missing = unmeasured_summary(report)  # type: ignore[arg-type]
+    if missing:
+        err.print(missing, style="yellow", highlight=False, markup=False)
 
 
 for _area in (switch, wifi, broadband, firewall, delivery, collector, schedule, filtering):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.config.broadband import BroadbandConfig
 from agent.config.filtering import FilteringConfig
-from agent.config.sections import AgentConfig, ProbeLimits, SiteConfig, Strict, Thresholds
+from agent.config.sections import CONFIG_DIR, AgentConfig, ProbeLimits, SiteConfig, Strict, Thresholds
 from agent.config.switches import SwitchesConfig
 from agent.config.upload import UploadConfig
 from agent.config.wifi import WifiConfig
@@ -78,7 +78,7 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(raw, context={CONFIG_DIR: path.resolve().parent})  # relative paths: its folder
     except ValidationError as exc:
         raise ConfigError(_describe(path, text, exc)) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contract.site import Phase
 
@@ -22,15 +22,34 @@ class SiteConfig(Strict):
     trust: str | None = None
 
 
+# load_config passes the config file's folder in the validation context under this key.
+CONFIG_DIR = "config_dir"
+
+
+def resolve_config_path(value: Path, info: ValidationInfo) -> Path:
+    """``~`` expanded; a relative path is relative to the config file's folder, not to the current directory
+    (under systemd or cron that is ``/``, so reports would land in ``/schoolnet-report``)."""
+    value = value.expanduser()
+    base = (info.context or {}).get(CONFIG_DIR) if info is not None else None
+    if base is not None and not value.is_absolute():
+        return Path(base) / value
+    return value
+
+
 class AgentConfig(Strict):
     id: str | None = Field(default=None, description="Agent id; defaults to the host name")
     state_dir: Path = Field(default=Path("~/.local/state/schoolnet"), description="keys, outbox, history")
-    output_dir: Path = Path("schoolnet-report")
+    output_dir: Path = Field(
+        default=Path("schoolnet-report"), description="reports of a manual scan; relative to the config's folder"
+    )
+    report_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="nightly runs keep their dated report folders this many days"
+    )
 
     @field_validator("state_dir", "output_dir")
     @classmethod
-    def _expand_home(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
+        return resolve_config_path(value, info)
 
 
 class ProbeLimits(Strict):

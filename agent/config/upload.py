@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
-from agent.config.sections import Strict
+from agent.config.sections import Strict, resolve_config_path
 
 
 class UploadConfig(Strict):
@@ -18,3 +18,8 @@ class UploadConfig(Strict):
     max_attempts: int = Field(default=5, ge=1, le=100, description="tries per report in one run before it waits")
     backoff_initial_s: float = Field(default=1.0, ge=0, le=600, description="first retry delay (doubles each try)")
     backoff_max_s: float = Field(default=60.0, ge=0, le=3600, description="longest retry delay")
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _resolve(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else resolve_config_path(value, info)
