@@ -42,6 +42,7 @@ def router(tmp_path_factory):
 def router_config(port: int, tmp_path, community: str = "wan-test", **fields) -> RouterConfig:
     secret = tmp_path / "community"
     secret.write_text(community)
+    secret.chmod(0o600)  # a secret file others can read is refused
     return RouterConfig(host="127.0.0.1", port=port, community={"file": str(secret)}, timeout_s=1.0, retries=2,
                         **fields)
 

@@ -115,6 +115,7 @@ def test_secret_ref_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert SecretRef(env="SN_TEST_SECRET").resolve().get_secret_value() == "s3cret"
     secret_file = tmp_path / "secret"
     secret_file.write_text("from-file\n")
+    secret_file.chmod(0o600)  # a secret file others can read is refused
     assert SecretRef(file=secret_file).resolve().get_secret_value() == "from-file"
     with pytest.raises(ConfigError, match="SN_TEST_MISSING is not set"):
         SecretRef(env="SN_TEST_MISSING").resolve()

@@ -24,6 +24,7 @@ def lab_config(fragment: dict[str, Any], tmp: Path) -> Config:
     """The lab's switches plus two unreachable devices: a closed SSH port, an SNMP agent that stays silent."""
     secret = tmp / "wrong-community"
     secret.write_text("not-the-community", encoding="utf-8")
+    secret.chmod(0o600)  # a secret file others can read is refused
     devices = [
         *fragment["switches"]["devices"],
         {"name": "UNREACH-SW9", "host": "127.0.0.1", "port": _closed_port(), "platform": "cisco_ios",
