@@ -39,25 +39,28 @@ def install(
     kind: Annotated[KindChoice, typer.Option("--kind", help="auto: systemd if it runs here, else cron.")] = (
         KindChoice.auto
     ),
-    user: Annotated[str, typer.Option(help="User the cron entry runs as.")] = "root",
+    user: Annotated[str, typer.Option(
+        help="Dedicated system user the nightly run uses (created if missing; never root).")] = "schoolnet",
     root: RootOption = Path("/"),
     fmt: FormatOption = Format.text,
 ) -> None:
-    """Run `schoolnet scan` every night at --at (plus up to --jitter minutes), never two at once."""
-    from agent.config import find_config, load_config
+    """Run `schoolnet scan --nightly` every night at --at (plus up to --jitter minutes), never two at once, as a
+    dedicated user with only CAP_NET_RAW and CAP_NET_ADMIN; secrets via systemd credentials or a 0600 env file."""
+    from agent.config import find_config
     from agent.delivery.schedule import install as do_install
 
     config_path = find_config(config)
-    load_config(config_path)  # refuse to schedule a config that would fail every night
     schedule = do_install(
         at, jitter, config_path, root=root, kind=None if kind is KindChoice.auto else kind.value, user=user
     )
     if fmt is Format.json:
         emit(json.dumps(schedule.to_dict(), indent=2))
         return
-    lines = [f"nightly audit at {schedule.at} (+ up to {schedule.jitter_min} min) via {schedule.kind}"]
+    lines = [f"nightly audit at {schedule.at} (+ up to {schedule.jitter_min} min) via {schedule.kind}, "
+             f"as user {schedule.user}; reports in {schedule.state_dir}/reports/latest/"]
     lines += [f"  wrote {f}" for f in schedule.files]
     lines.append(f"  runs: {schedule.to_dict()['command']}")
+    lines += [f"  to do: {note}" for note in schedule.notes]
     emit("\n".join(lines))
     if schedule.kind == "systemd" and root != Path("/"):
         err.print(f"not activated (--root {root}); on the real system: systemctl enable --now schoolnet-audit.timer")
@@ -65,7 +68,7 @@ def install(
 
 @schedule_app.command("status")
 def status(root: RootOption = Path("/"), fmt: FormatOption = Format.text) -> None:
-    """Show whether a nightly run is installed, when, and whether one is running now."""
+    """Show whether a nightly run is installed, when, whether one is running now, and how the last one went."""
     from agent.delivery.schedule import status as do_status
 
     info = do_status(root)
@@ -76,10 +79,43 @@ def status(root: RootOption = Path("/"), fmt: FormatOption = Format.text) -> Non
         emit("no nightly audit installed (schoolnet schedule install --at 02:30)")
         return
     running = "; a run is in progress now" if info["running_now"] else ""
-    emit(
-        f"nightly audit at {info['at']} (+ up to {info['jitter_min']} min) via {info['kind']}{running}\n"
-        + "\n".join(f"  {f}" for f in info["files"])
-    )
+    user = f" as user {info['user']}" if info.get("user") else ""
+    lines = [f"nightly audit at {info['at']} (+ up to {info['jitter_min']} min) via {info['kind']}{user}{running}"]
+    lines += [f"  {f}" for f in info["files"]]
+    lines += last_run_lines(info.get("last_run"))
+    emit("\n".join(lines))
+
+
+EXIT_MEANINGS = {
+    0: "nothing failed",
+    1: "a requirement or check failed",
+    2: "usage or configuration error",
+    3: "could not run",
+    4: "nothing failed, but a configured target could not be measured",
+}
+
+
+def last_run_lines(record: dict[str, object] | None) -> list[str]:
+    """The last nightly run in a few lines: when, the exit code and what it means, and each unmeasured target."""
+    if record is None:
+        return ["last run: none recorded yet"]
+    if "exit_code" not in record:
+        return [f"last run: {record.get('error')}"]
+    code = record["exit_code"]
+    meaning = EXIT_MEANINGS.get(code, "unexpected exit code") if isinstance(code, int) else "unknown"
+    lines = [f"last run: {record.get('started_at')} -> exit {code} ({meaning})"]
+    if record.get("error"):
+        lines.append(f"  error: {record['error']}")
+    if record.get("report_dir"):
+        lines.append(f"  reports: {record['report_dir']}")
+    unmeasured = record.get("unmeasured") or []
+    if isinstance(unmeasured, list) and unmeasured:
+        lines.append(f"  {len(unmeasured)} target(s) could not be measured:")
+        lines += [f"    {u.get('probe')}: {u.get('target')}: {u.get('reason')}" for u in unmeasured
+                  if isinstance(u, dict)]
+    if record.get("uploaded") is False:
+        lines.append("  upload: the report waits in the outbox (`schoolnet outbox list`)")
+    return lines
 
 
 @schedule_app.command("remove")
