@@ -2,7 +2,10 @@
 
 Retries with exponential back-off and full jitter; an outbox entry is deleted only when the collector answers
 201 (stored) or 409 with ``identical: true`` (it already holds exactly this report: an earlier acknowledgement was
-lost). Report ids make uploads idempotent. TLS is verified (CA bundle configurable); plain HTTP is refused except to
+lost). A 4xx the collector answers with its own error code is permanent (the same envelope can never succeed) and
+moves the report to the outbox's ``rejected/`` folder with the reason, except the refusals in ``WAIT_ERRORS``;
+timeouts, 5xx, 408/425/429 and answers that are not the collector's keep it waiting for the next try.
+Report ids make uploads idempotent. TLS is verified (CA bundle configurable); plain HTTP is refused except to
 loopback or with ``allow_plain_http``.
 """
 
@@ -31,6 +34,9 @@ log = logging.getLogger("schoolnet.upload")
 
 REPORTS_PATH = "/api/v1/reports"
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+# Refusals by the collector that the same signed envelope can still overcome, so the report keeps waiting:
+# a key not enrolled yet (enrol, and the next try verifies), a report "from the future" (this clock runs ahead).
+WAIT_ERRORS = {"unknown_key", "from_future"}
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -108,8 +114,17 @@ def send_once(session: requests.Session, url: str, body: bytes, *, timeout_s: fl
         if answer.get("identical") is True:
             return Attempt(Verdict.DELIVERED, "already stored (an earlier acknowledgement was lost)", 409)
         return Attempt(Verdict.REJECTED, reason, 409)
-    if response.status_code in RETRY_STATUSES:
+    if response.status_code in RETRY_STATUSES or response.status_code >= 500:
         return Attempt(Verdict.RETRY, reason, response.status_code)
+    error = answer.get("error")
+    if not isinstance(error, str):
+        # Not the collector's own refusal (its errors carry a machine-readable "error"): a proxy, or a URL that is
+        # not the collector. The report is fine; it waits until upload.url is put right.
+        return Attempt(Verdict.RETRY, f"{reason.strip()} (not a collector's answer: is upload.url right?)",
+                       response.status_code)
+    if error in WAIT_ERRORS:
+        return Attempt(Verdict.RETRY, reason, response.status_code)
+    # Any other 4xx from the collector can never succeed with this envelope: set it aside with the reason.
     return Attempt(Verdict.REJECTED, reason, response.status_code)
 
 
