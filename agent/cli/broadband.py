@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
                                                        help="Seconds per direction per run.")] = None,
     ) -> None:
         """One throughput and latency measurement of the broadband line."""
-        from probes.broadband.common import MeasurementError
+        from probes.broadband.common import MeasurementError, ServerUnreachable, TransferAborted
         from probes.broadband.probe import measure_speed
 
         if fmt not in (Format.text, Format.json):
@@ -89,7 +89,11 @@ def register(app: typer.Typer) -> None:
         err.print(f"Measuring the line with the {(backend or bb.backend)} backend ...")
         try:
             evidence = measure_speed(bb, backend=backend.value if backend else None, server=server, runs=runs)
-        except MeasurementError as exc:
+        except (ServerUnreachable, TransferAborted) as exc:
+            # The command ran, but its one target (the line, through that server) could not be measured: exit 4.
+            err.print(f"broadband test: the line could not be measured: {exc}", highlight=False, markup=False)
+            raise typer.Exit(4) from None
+        except MeasurementError as exc:  # no backend tool, not a speed server: it could not run at all
             raise CannotRunError(f"broadband test: {exc}") from None
         if fmt is Format.json:
             emit(evidence.model_dump_json(indent=2))

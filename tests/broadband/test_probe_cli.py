@@ -109,10 +109,11 @@ def test_cli_test_json_and_text(speed_url):
     assert line.startswith("Download ") and "\n" not in line and "median of 1 run" in line
 
 
-def test_cli_unreachable_exits_3(dead_url):
+def test_cli_unreachable_exits_4(dead_url):
+    """The command ran; its one target could not be measured: 4 (the contract), with the reason."""
     done = subprocess.run([*SCHOOLNET, "broadband", "test", "--backend", "http", "--server", dead_url],
                           capture_output=True, text=True, timeout=60, cwd="/")
-    assert done.returncode == 3 and done.stdout == "" and "cannot reach" in done.stderr
+    assert done.returncode == 4 and done.stdout == "" and "could not be measured: cannot reach" in done.stderr
 
 
 def test_speed_server_command():
