@@ -300,6 +300,9 @@ def _state_dir_for(config: Any, user: str) -> Path:
         )
     if str(state_dir) in _NEVER_CHOWN or len(state_dir.parts) < 3:
         raise UsageError(f"[agent] state_dir = {state_dir} is a system folder; use a folder of its own")
+    if any(Path(p) in state_dir.parents for p in ("/etc", "/usr", "/boot")):
+        raise UsageError(f"[agent] state_dir = {state_dir}: the nightly run sees /etc, /usr and /boot read-only "
+                         '(ProtectSystem=full); use state_dir = "/var/lib/schoolnet"')
     return state_dir
 
 

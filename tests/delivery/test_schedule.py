@@ -160,6 +160,10 @@ def test_root_and_home_state_dirs_are_refused(tmp_path, world) -> None:
     system.write_text(base + '[agent]\nstate_dir = "/var/lib"\n')
     with pytest.raises(UsageError, match="system folder"):
         install("02:00", 0, system, root=tmp_path, kind="cron", schoolnet="/bin/true")
+    system.write_text(base + '[agent]\nstate_dir = "/etc/schoolnet/state"\n')  # refused before anything is made
+    with pytest.raises(UsageError, match="read-only"):
+        install("02:00", 0, system, root=tmp_path, kind="cron", schoolnet="/bin/true")
+    assert not Path("/etc/schoolnet/state").exists()
     with pytest.raises(UsageError, match="never root"):
         install("02:00", 0, system, root=tmp_path, kind="cron", user="root", schoolnet="/bin/true")
 
