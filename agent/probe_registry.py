@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("schoolnet.scan")
 
-# name -> "module:factory"; the factory takes the whole Config and returns a Probe.
+# name -> "module:factory"; the factory takes the whole Config and returns a Probe built with only its own
+# settings (secrets resolved), so no probe ever sees the Config.
 PROBES: dict[str, str] = {
-    "switches": "probes.switch.probe:SwitchProbe",
-    "wifi": "probes.wifi.probe:WifiProbe",
-    "broadband": "probes.broadband.probe:BroadbandProbe",
+    "switches": "agent.config.switches:switch_probe",
+    "wifi": "agent.config.wifi:wifi_probe",
+    "broadband": "agent.config.broadband:broadband_probe",
     "filtering": "agent.config.filtering:filtering_probe",
 }
 

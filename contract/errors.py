@@ -42,6 +42,7 @@ class Reason(StrEnum):
     not_connected = "not_connected"  # not on the network the measurement must be taken from
     server_error = "server_error"  # a measurement server answered with an error
     aborted = "aborted"  # a transfer stopped before it finished
+    secret_unavailable = "secret_unavailable"  # a password/community/key the agent could not read
     failed = "failed"  # none of the above
 
 

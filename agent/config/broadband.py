@@ -22,20 +22,30 @@ failover_tested_on = 2026-09-01
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from agent.config.resolve import secret
 from agent.config.secrets import SecretRef
 from agent.config.sections import Strict
+from probes.broadband.settings import (
+    DEFAULT_WAN_PATTERN,
+    FULL_FIBRE_TYPES,
+    BroadbandOptions,
+    BroadbandSettings,
+    ConnectionType,
+    DeclaredWanLink,
+    WanRouter,
+)
 
-# Line types, as a supplier's contract names them.
-ConnectionType = Literal[
-    "leased_line", "fttp", "fttc", "sogea", "adsl", "cable", "fixed_wireless", "4g", "5g", "satellite", "other"
-]
-FULL_FIBRE_TYPES: tuple[str, ...] = ("leased_line", "fttp")
+if TYPE_CHECKING:
+    from agent.config import Config
+    from probes.broadband.probe import BroadbandProbe
+
+__all__ = ["FULL_FIBRE_TYPES", "BroadbandConfig", "ConnectionType", "DeclaredWanLink", "RouterConfig",
+           "broadband_probe", "broadband_settings"]
 
 
 class RouterConfig(Strict):
@@ -55,8 +65,7 @@ class RouterConfig(Strict):
         default_factory=list, description="ifName/ifDescr/ifAlias of the WAN links; empty: match wan_pattern"
     )
     wan_pattern: str = Field(
-        default=r"(?i)(\bwan|internet|\bisp\b|dialer|pppoe|backup|fibre|fiber|\blte\b|\b[45]g\b)",
-        description="regex on ifAlias/ifName/ifDescr used when wan_interfaces is empty",
+        default=DEFAULT_WAN_PATTERN, description="regex on ifAlias/ifName/ifDescr used when wan_interfaces is empty"
     )
     timeout_s: float = Field(default=2.0, gt=0)
     retries: int = Field(default=1, ge=0, le=5)
@@ -69,43 +78,35 @@ class RouterConfig(Strict):
             raise ValueError("v3 needs username (and auth_key / priv_key)")
         return self
 
+    def probe_router(self) -> WanRouter:
+        """The router as the probe needs it: the one SNMP model, secrets resolved now."""
+        from probes.snmp import SnmpAccess, SnmpAuth
 
-class DeclaredWanLink(Strict):
-    """A WAN link declared by a person (attestation), when the router cannot be polled."""
+        auth = SnmpAuth(self.version, community=secret(self.community), user=self.username,
+                        auth_key=secret(self.auth_key), priv_key=secret(self.priv_key),
+                        auth_protocol=self.auth_protocol, priv_protocol=self.priv_protocol, context=self.context_name)
+        return WanRouter(host=self.host, snmp=SnmpAccess(auth=auth, port=self.port, timeout_s=self.timeout_s,
+                                                         retries=self.retries),
+                         wan_interfaces=tuple(self.wan_interfaces), wan_pattern=self.wan_pattern)
 
-    name: str = Field(min_length=1)
-    type: ConnectionType
-    failover_tested_on: date | None = None
-    automatic_failover: bool | None = None
 
+class BroadbandConfig(BroadbandOptions):
+    """[broadband]: the probe's options (defined once, in probes.broadband.settings) and the edge router."""
 
-class BroadbandConfig(Strict):
-    enabled: bool = True
-    backend: Literal["speedtest", "http", "iperf3"] = "speedtest"
-    server: str | None = Field(default=None, description="server URL / id; nearest Ookla server when empty")
-    runs: int = Field(default=3, ge=1, le=20)
-    streams: int = Field(default=8, ge=1, le=64, description="parallel TCP streams per direction")
-    duration_s: float = Field(default=8.0, ge=1.0, le=60.0, description="seconds per direction per run")
-    warmup_s: float = Field(default=1.0, ge=0.0, le=10.0, description="discarded at the start of each direction")
-    ping_count: int = Field(default=10, ge=0, le=100)
-    timeout_s: float = Field(default=10.0, gt=0, description="connect / stall timeout")
-    interface: str | None = Field(default=None, description="the agent's NIC; default: the route to the server")
-    server_limit_mbps: float | None = Field(
-        default=None, gt=0, description="the test server's own limit when it does not advertise one"
-    )
-    speedtest_config_url: str | None = Field(default=None, description="override speedtest.net's config URL")
-    iperf3_binary: str = "iperf3"
-    record_history: bool = Field(default=True, description="keep each run in the state dir for the history table")
-    history_dir: Path | None = Field(default=None, description="default <agent.state_dir>/broadband")
-    history_max_runs: int = Field(default=200, ge=1)
-    history_recent_days: int = Field(default=14, ge=1, description="the report's median covers these days")
-    connection_type: ConnectionType | None = Field(default=None, description="main line type from the contract")
-    connection_type_source: str | None = Field(default=None, description="where that is written (contract, letter)")
     router: RouterConfig | None = None
-    wan_links: list[DeclaredWanLink] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _window(self) -> BroadbandConfig:
-        if self.warmup_s > self.duration_s / 2:
-            raise ValueError(f"warmup_s ({self.warmup_s:g}) must be at most half of duration_s ({self.duration_s:g})")
-        return self
+    def settings(self, state_dir: Path | None = None) -> BroadbandSettings:
+        """The probe's settings, the router's secrets resolved now."""
+        return BroadbandSettings(**self.model_dump(exclude={"router"}), state_dir=state_dir,
+                                 router=self.router.probe_router() if self.router else None)
+
+
+def broadband_settings(config: Config) -> BroadbandSettings:
+    return config.broadband.settings(config.agent.state_dir)
+
+
+def broadband_probe(config: Config) -> BroadbandProbe:
+    """The probe registry's factory (agent.probe_registry): the probe gets its settings, never the Config."""
+    from probes.broadband.probe import BroadbandProbe
+
+    return BroadbandProbe(broadband_settings(config))

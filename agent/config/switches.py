@@ -30,12 +30,19 @@ file, never a literal in the config. Example::
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from agent.config.resolve import secret
 from agent.config.secrets import SecretRef
 from agent.config.sections import Strict
+
+if TYPE_CHECKING:
+    from agent.config import Config
+    from probes.snmp import SnmpAccess
+    from probes.switch.probe import SwitchProbe
+    from probes.switch.settings import SwitchSettings
 
 
 class SnmpV3(Strict):
@@ -64,6 +71,19 @@ class SnmpSettings(Strict):
         if self.version == "v3" and self.v3 is None:
             raise ValueError("version = \"v3\" needs a [v3] table with user, auth_key and priv_key")
         return self
+
+    def access(self) -> SnmpAccess:
+        """The probe's SNMP settings (the one SnmpAuth model), secrets resolved now."""
+        from probes.snmp import SnmpAccess, SnmpAuth
+
+        if self.version == "v2c":
+            auth = SnmpAuth("v2c", community=secret(self.community), context=self.context)
+        else:
+            assert self.v3 is not None
+            auth = SnmpAuth("v3", user=self.v3.user, auth_key=secret(self.v3.auth_key),
+                            priv_key=secret(self.v3.priv_key), auth_protocol=self.v3.auth_protocol,
+                            priv_protocol=self.v3.priv_protocol, context=self.context)
+        return SnmpAccess(auth=auth, port=self.port, timeout_s=self.timeout_s, retries=self.retries)
 
 
 class UpsTarget(Strict):
@@ -145,3 +165,34 @@ class SwitchesConfig(Strict):
             if device.ups is not None and device.ups not in known:
                 raise ValueError(f"switch {device.name!r}: ups {device.ups!r} is not a [[switches.ups]] name")
         return self
+
+
+def switch_settings(config: Config) -> SwitchSettings:
+    """The switch probe's own settings from [switches] (and the scan's per-target limit), secrets resolved."""
+    from probes.switch.settings import Discovery as ProbeDiscovery
+    from probes.switch.settings import Switch, SwitchSettings, Ups
+
+    section = config.switches
+    devices = tuple(
+        Switch(name=d.name, host=d.host, platform=d.platform, role=d.role, port=d.port, username=d.username,
+               password=secret(d.password), snmp=d.snmp.access() if d.snmp else None, ups=d.ups)
+        for d in section.devices
+    )
+    discovery = section.discovery
+    return SwitchSettings(
+        devices=devices,
+        ups=tuple(Ups(name=u.name, host=u.host, snmp=u.snmp.access()) for u in section.ups),
+        discovery=ProbeDiscovery(hosts=tuple(discovery.hosts), snmp=discovery.snmp.access(),
+                                 concurrency=discovery.concurrency) if discovery else None,
+        connect_timeout_s=section.connect_timeout_s,
+        read_timeout_s=section.read_timeout_s,
+        target_timeout_s=config.probes.target_timeout_s,
+        enabled=section.enabled,
+    )
+
+
+def switch_probe(config: Config) -> SwitchProbe:
+    """The probe registry's factory (agent.probe_registry): the probe gets its settings, never the Config."""
+    from probes.switch.probe import SwitchProbe
+
+    return SwitchProbe(switch_settings(config))

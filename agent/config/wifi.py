@@ -26,15 +26,24 @@ The signal threshold is ``[thresholds] wifi_signal_min_dbm``.
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
 from agent.config.sections import Strict
 from contract.site import SchoolSsid
+from probes.wifi import settings as probe_settings
 
-DEFAULT_GUEST_PORTS = [22, 23, 80, 443, 445, 3389, 8080, 8443]
+if TYPE_CHECKING:
+    from agent.config import Config
+    from probes.wifi.probe import WifiProbe
+    from probes.wifi.settings import WifiSettings
+
+# The [wifi.live] and [wifi.guest_isolation] tables are the probe's own settings models (defined once, there).
+DEFAULT_GUEST_PORTS = probe_settings.DEFAULT_GUEST_PORTS
+LiveCapture = probe_settings.LiveCapture
+GuestIsolationConfig = probe_settings.GuestIsolationSettings
 
 
 def _mac_prefix(value: str, octets: int) -> str:
@@ -43,52 +52,6 @@ def _mac_prefix(value: str, octets: int) -> str:
         shape = ":".join(["aa"] * octets)
         raise ValueError(f"{value!r} is not a MAC {'address' if octets == 6 else 'prefix'} like {shape}")
     return ":".join(parts)
-
-
-class LiveCapture(Strict):
-    interface: str = Field(min_length=1, description="a wireless interface in (or able to enter) monitor mode")
-    seconds: float = Field(default=20.0, gt=0, le=600)
-    channels: list[int] = Field(
-        default_factory=lambda: [1, 6, 11, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 36, 40, 44, 48, 52, 56, 60, 64,
-                                 100, 104, 108, 112, 116, 120, 124, 128, 132, 136, 140, 149, 153, 157, 161, 165],
-        description="channels to hop across",
-    )
-    dwell_s: float = Field(default=0.3, gt=0, le=10)
-
-
-class GuestIsolationConfig(Strict):
-    ssid: str = Field(min_length=1, description="the guest SSID this check must run from")
-    subnets: list[str] = Field(default_factory=list, description="internal subnets (CIDR)")
-    addresses: list[str] = Field(default_factory=list, description="management / server addresses")
-    ports: list[int] = Field(default_factory=lambda: list(DEFAULT_GUEST_PORTS))
-    hosts_per_subnet: int = Field(default=2, ge=1, le=16, description="first and last hosts of each subnet, ...")
-    timeout_s: float = Field(default=1.0, gt=0, le=10)
-    max_probes: int = Field(default=256, ge=1, le=4096, description="hard cap on address x port attempts")
-    require_connected: bool = Field(
-        default=True, description="refuse to judge unless the agent is connected to `ssid` (checked with iw/nmcli)"
-    )
-
-    @field_validator("subnets")
-    @classmethod
-    def _subnets(cls, value: list[str]) -> list[str]:
-        for item in value:
-            ipaddress.ip_network(item, strict=False)
-        return value
-
-    @field_validator("addresses")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for item in value:
-            ipaddress.ip_address(item)
-        return value
-
-    @field_validator("ports")
-    @classmethod
-    def _ports(cls, value: list[int]) -> list[int]:
-        bad = [p for p in value if not 0 < p < 65536]
-        if bad:
-            raise ValueError(f"ports out of range: {bad}")
-        return value
 
 
 class WifiConfig(Strict):
@@ -116,3 +79,20 @@ class WifiConfig(Strict):
     def survey_path(self, state_dir: Path) -> Path:
         """Where survey samples are kept: ``survey_file``, else ``<state_dir>/wifi-survey.jsonl``."""
         return (self.survey_file or Path(state_dir) / "wifi-survey.jsonl").expanduser()
+
+
+def wifi_settings(config: Config) -> WifiSettings:
+    """The Wi-Fi probe's own settings from [wifi] (the survey file resolved against the state directory)."""
+    from probes.wifi.settings import WifiSettings
+
+    wifi = config.wifi
+    return WifiSettings(enabled=wifi.enabled, captures=wifi.captures, live=wifi.live,
+                        survey_file=wifi.survey_path(config.agent.state_dir), locations=wifi.locations,
+                        scan_interface=wifi.scan_interface, guest_isolation=wifi.guest_isolation)
+
+
+def wifi_probe(config: Config) -> WifiProbe:
+    """The probe registry's factory (agent.probe_registry): the probe gets its settings, never the Config."""
+    from probes.wifi.probe import WifiProbe
+
+    return WifiProbe(wifi_settings(config))

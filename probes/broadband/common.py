@@ -8,19 +8,26 @@ import time
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 
+from contract.errors import CollectionError, Reason
 from contract.history import median  # noqa: F401  (one median for probes, reports and the collector)
 
 
-class MeasurementError(Exception):
+class MeasurementError(CollectionError):
     """A run could not be measured; the message is the reason shown in the report."""
+
+    default_reason = Reason.failed
 
 
 class ServerUnreachable(MeasurementError):
     """The test server did not answer at all."""
 
+    default_reason = Reason.unreachable
+
 
 class TransferAborted(MeasurementError):
     """A transfer stopped midway (connection closed or reset before its end)."""
+
+    default_reason = Reason.aborted
 
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
@@ -34,7 +41,7 @@ def redact(text: str) -> str:
 def redacted(exc: MeasurementError) -> MeasurementError:
     """The same error, its message free of URL credentials."""
     clean = redact(str(exc))
-    return exc if clean == str(exc) else type(exc)(clean)
+    return exc if clean == str(exc) else type(exc)(clean, reason=exc.reason)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from contract import history as summary
 from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
@@ -18,10 +18,7 @@ from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
 from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redact, redacted
 from probes.broadband.link import local_link
-
-if TYPE_CHECKING:
-    from agent.config import Config
-    from agent.config.broadband import BroadbandConfig
+from probes.broadband.settings import BroadbandOptions, BroadbandSettings
 
 
 class Backend(Protocol):
@@ -30,7 +27,7 @@ class Backend(Protocol):
     def measure(self) -> RunResult: ...
 
 
-def make_backend(bb: BroadbandConfig, backend: str | None = None, server: str | None = None) -> Backend:
+def make_backend(bb: BroadbandOptions, backend: str | None = None, server: str | None = None) -> Backend:
     """The configured backend (or the one named), pointed at the configured server (or the one given)."""
     name = backend or bb.backend
     target = server if server is not None else bb.server
@@ -63,7 +60,7 @@ def make_backend(bb: BroadbandConfig, backend: str | None = None, server: str | 
 
 
 def measure_speed(
-    bb: BroadbandConfig,
+    bb: BroadbandOptions,
     *,
     backend: str | None = None,
     server: str | None = None,
@@ -153,7 +150,7 @@ def measure_speed(
     )
 
 
-def declared_links(bb: BroadbandConfig, today: datetime) -> BroadbandLinks:
+def declared_links(bb: BroadbandOptions, today: datetime) -> BroadbandLinks:
     tested = [link.failover_tested_on for link in bb.wan_links if link.failover_tested_on is not None]
     automatic = [link.automatic_failover for link in bb.wan_links if link.automatic_failover is not None]
     return BroadbandLinks(
@@ -171,9 +168,8 @@ class BroadbandProbe:
 
     name = "broadband"
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.bb = config.broadband
+    def __init__(self, settings: BroadbandSettings) -> None:
+        self.bb = settings
 
     def _speed_timeout_s(self) -> float:
         per_run = 2 * self.bb.duration_s + self.bb.ping_count * 0.1 + 3 * self.bb.timeout_s
@@ -192,7 +188,7 @@ class BroadbandProbe:
         return tasks
 
     def _speed(self) -> list[Observation]:
-        evidence = measure_speed(self.bb, state_dir=self.config.agent.state_dir)
+        evidence = measure_speed(self.bb, state_dir=self.bb.state_dir)
         return [Observation(kind=evidence.kind, target=evidence.server, evidence=evidence)]
 
     async def _wan(self) -> list[Observation]:

@@ -4,31 +4,43 @@ pysnmp 7 bundles no IF-MIB (and cannot fetch one offline), so the walk uses nume
 map below. Which interfaces are WAN links: those named in ``wan_interfaces`` (ifName, ifDescr or ifAlias), or
 else those whose alias/name/description matches ``wan_pattern`` ("WAN", "Internet", "Dialer", ...).
 A link's line type is taken from a declared link of the same name, or guessed from its alias ("FTTP backup").
-The community and keys are read from their SecretRef only here and never reach evidence or logs.
+The SNMP client is the one in probes/snmp.py; the community and keys arrive resolved (never in evidence or logs).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from contract.errors import Reason
 from contract.evidence.broadband import BroadbandLinks, WanLink
 from probes.broadband.common import MeasurementError
+from probes.broadband.settings import DeclaredWanLink, WanRouter
+from probes.snmp import (
+    IF_ADMIN,
+    IF_ALIAS,
+    IF_DESCR,
+    IF_HIGH_SPEED,
+    IF_NAME,
+    IF_OPER,
+    IF_SPEED,
+    Oid,
+    SnmpError,
+    SnmpSession,
+    Walk,
+    column,
+)
 
-if TYPE_CHECKING:
-    from agent.config.broadband import DeclaredWanLink, RouterConfig
-
-IF_TABLE = "1.3.6.1.2.1.2.2.1"
-IF_X_TABLE = "1.3.6.1.2.1.31.1.1.1"
-COLUMNS = {
-    f"{IF_TABLE}.2": "descr",
-    f"{IF_TABLE}.5": "speed_bps",
-    f"{IF_TABLE}.7": "admin",
-    f"{IF_TABLE}.8": "oper",
-    f"{IF_X_TABLE}.1": "name",
-    f"{IF_X_TABLE}.15": "high_speed_mbps",
-    f"{IF_X_TABLE}.18": "alias",
+# The IF-MIB columns read for each interface (the OIDs live with the one SNMP client, probes/snmp.py).
+COLUMNS: dict[Oid, str] = {
+    IF_DESCR: "descr",
+    IF_SPEED: "speed_bps",
+    IF_ADMIN: "admin",
+    IF_OPER: "oper",
+    IF_NAME: "name",
+    IF_HIGH_SPEED: "high_speed_mbps",
+    IF_ALIAS: "alias",
 }
 # Words in an interface alias that name the line type (first match wins).
 TYPE_HINTS: tuple[tuple[str, str], ...] = (
@@ -51,19 +63,18 @@ def type_from_text(text: str) -> str | None:
     return None
 
 
-def rows_from_varbinds(varbinds: list[tuple[str, Any]]) -> dict[int, dict[str, Any]]:
-    """{ifIndex: {descr, name, alias, oper, admin, speed_bps, high_speed_mbps}} from (oid, value) pairs."""
+def rows_from_walk(walk: Walk) -> dict[int, dict[str, Any]]:
+    """{ifIndex: {descr, name, alias, oper, admin, speed_bps, high_speed_mbps}} from a walk of COLUMNS."""
     rows: dict[int, dict[str, Any]] = {}
-    for oid, value in varbinds:
-        column, _, index = oid.rpartition(".")
-        name = COLUMNS.get(column)
-        if name is None or not index.isdigit():
-            continue
-        if name in ("descr", "name", "alias"):
-            raw = value.asOctets() if hasattr(value, "asOctets") else str(value).encode()
-            rows.setdefault(int(index), {})[name] = raw.decode("utf-8", "replace").strip("\x00 ")
-        else:
-            rows.setdefault(int(index), {})[name] = int(value)
+    for col, name in COLUMNS.items():
+        for index, value in column(walk, col).items():
+            if len(index) != 1:
+                continue
+            if name in ("descr", "name", "alias"):
+                raw = value if isinstance(value, bytes) else str(value).encode()
+                rows.setdefault(index[0], {})[name] = raw.decode("utf-8", "replace").strip("\x00 ")
+            elif isinstance(value, int):
+                rows.setdefault(index[0], {})[name] = value
     return rows
 
 
@@ -97,67 +108,28 @@ def select_wan(
     return links
 
 
-async def walk_interfaces(router: RouterConfig) -> list[tuple[str, Any]]:
-    """Bulk-walk ifTable and ifXTable; MeasurementError with the reason when the router does not answer."""
-    from pysnmp.hlapi.v3arch.asyncio import (
-        CommunityData,
-        ContextData,
-        ObjectIdentity,
-        ObjectType,
-        SnmpEngine,
-        UdpTransportTarget,
-        UsmUserData,
-        bulk_walk_cmd,
-        usmAesCfb128Protocol,
-        usmAesCfb256Protocol,
-        usmDESPrivProtocol,
-        usmHMAC192SHA256AuthProtocol,
-        usmHMACMD5AuthProtocol,
-        usmHMACSHAAuthProtocol,
-    )
-
-    if router.version == "v2c":
-        assert router.community is not None
-        auth: Any = CommunityData(router.community.resolve().get_secret_value(), mpModel=1)
-    else:
-        auth_proto = {"sha": usmHMACSHAAuthProtocol, "sha256": usmHMAC192SHA256AuthProtocol,
-                      "md5": usmHMACMD5AuthProtocol}[router.auth_protocol]
-        priv_proto = {"aes": usmAesCfb128Protocol, "aes256": usmAesCfb256Protocol,
-                      "des": usmDESPrivProtocol}[router.priv_protocol]
-        keys: dict[str, Any] = {}
-        if router.auth_key is not None:
-            keys.update(authKey=router.auth_key.resolve().get_secret_value(), authProtocol=auth_proto)
-        if router.priv_key is not None:
-            keys.update(privKey=router.priv_key.resolve().get_secret_value(), privProtocol=priv_proto)
-        auth = UsmUserData(router.username or "", **keys)
-    engine = SnmpEngine()
+async def walk_interfaces(router: WanRouter) -> Walk:
+    """Bulk-walk the IF-MIB columns; MeasurementError with the reason when the router does not answer."""
+    session = SnmpSession()
     try:
-        target = await UdpTransportTarget.create((router.host, router.port), timeout=router.timeout_s,
-                                                 retries=router.retries)
-        varbinds: list[tuple[str, Any]] = []
-        for table in (IF_TABLE.rsplit(".", 1)[0], IF_X_TABLE.rsplit(".", 1)[0]):
-            async for error_indication, error_status, _index, rows in bulk_walk_cmd(
-                engine, auth, target, ContextData(contextName=router.context_name.encode()), 0, 25,
-                ObjectType(ObjectIdentity(table)), lexicographicMode=False, lookupMib=False,
-            ):
-                if error_indication:
-                    raise MeasurementError(f"the router {router.host} did not answer SNMP: {error_indication}")
-                if error_status:
-                    status = error_status.prettyPrint()
-                    raise MeasurementError(f"the router {router.host} refused the SNMP walk: {status}")
-                varbinds.extend((str(oid), value) for oid, value in rows)
+        return await session.walk(router.host, router.snmp.port, router.snmp.auth, columns=tuple(COLUMNS),
+                                  timeout_s=router.snmp.timeout_s, retries=router.snmp.retries, max_repetitions=25)
+    except SnmpError as exc:
+        if exc.reason is Reason.protocol_error:
+            raise MeasurementError(f"the router {router.host} refused the SNMP walk: {exc.why}",
+                                   reason=exc.reason) from None
+        raise MeasurementError(f"the router {router.host} did not answer SNMP: {exc.why}", reason=exc.reason) from None
     finally:
-        engine.close_dispatcher()
-    return varbinds
+        session.close()
 
 
 async def poll_wan_links(
-    router: RouterConfig, *, declared: list[DeclaredWanLink] | None = None, today: datetime
+    router: WanRouter, *, declared: list[DeclaredWanLink] | None = None, today: datetime
 ) -> BroadbandLinks:
-    rows = rows_from_varbinds(await walk_interfaces(router))
+    rows = rows_from_walk(await walk_interfaces(router))
     if not rows:
         raise MeasurementError(f"the router {router.host} returned no IF-MIB interfaces")
-    links = select_wan(rows, router.wan_interfaces, router.wan_pattern, declared)
+    links = select_wan(rows, list(router.wan_interfaces), router.wan_pattern, declared)
     tested = [d.failover_tested_on for d in declared or [] if d.failover_tested_on is not None]
     automatic = [d.automatic_failover for d in declared or [] if d.automatic_failover is not None]
     return BroadbandLinks(

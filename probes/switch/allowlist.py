@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from contract.errors import ProbeError, Reason
+
 if TYPE_CHECKING:
     from probes.switch.common import Platform
 
@@ -25,8 +27,10 @@ _CHANGE = re.compile(
 )
 
 
-class ForbiddenCommand(PermissionError):
-    """A command that is not on the read-only allow-list for the platform."""
+class ForbiddenCommand(ProbeError):
+    """A command that is not on the read-only allow-list for the platform (never sent)."""
+
+    default_reason = Reason.forbidden_command
 
 
 def is_read_only(command: str) -> bool:

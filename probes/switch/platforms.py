@@ -7,6 +7,7 @@ platform's allow-list, scrub rules and session quirks with no other edit, becaus
 
 from __future__ import annotations
 
+from contract.errors import InputError, Reason
 from probes.switch.allowlist import is_read_only
 from probes.switch.aruba_aoscx import ArubaAosCx
 from probes.switch.cisco_ios import CiscoIos
@@ -17,8 +18,10 @@ from probes.switch.juniper_junos import JuniperJunos
 PLATFORMS: tuple[Platform, ...] = (CiscoIos(), HpProcurve(), ArubaAosCx(), JuniperJunos())
 
 
-class UnsupportedPlatform(LookupError):
+class UnsupportedPlatform(InputError):
     """A platform name that no supported platform accepts."""
+
+    default_reason = Reason.unsupported_platform
 
 
 def index(platforms: tuple[Platform, ...]) -> dict[str, Platform]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,33 +22,18 @@ from contract.evidence.switch import (
     SwitchPort,
     UnlistedDevice,
 )
+from contract.secrets import known
 from probes.base import Observation, ProbeTask
-from probes.switch.platforms import UnsupportedPlatform, platform_for
+from probes.switch.platforms import platform_for
 from probes.switch.sanitise import sanitise
+from probes.switch.settings import Switch, SwitchSettings
 
 if TYPE_CHECKING:
-    from agent.config import Config
-    from agent.config.switches import SnmpSettings, SwitchTarget
-    from probes.switch.snmp import SnmpAuth, SnmpSession
+    from probes.switch.snmp import SnmpSession
 
 log = logging.getLogger("schoolnet.switch")
 
 _MODEL_FIELDS = set(SwitchDevice.model_fields)
-
-
-def snmp_auth(settings: SnmpSettings) -> SnmpAuth:
-    """Resolve the SecretRefs of an [snmp] table into an in-memory SnmpAuth."""
-    from probes.switch.snmp import SnmpAuth
-
-    if settings.version == "v2c":
-        assert settings.community is not None
-        return SnmpAuth("v2c", community=settings.community.resolve().get_secret_value(), context=settings.context)
-    assert settings.v3 is not None
-    return SnmpAuth(
-        "v3", user=settings.v3.user, auth_key=settings.v3.auth_key.resolve().get_secret_value(),
-        priv_key=settings.v3.priv_key.resolve().get_secret_value(), auth_protocol=settings.v3.auth_protocol,
-        priv_protocol=settings.v3.priv_protocol, context=settings.context,
-    )
 
 
 def build_device(target_platform: str, role: str, host: str | None, ssh_facts: dict[str, Any] | None,
@@ -127,11 +112,12 @@ class _Run:
 
 
 class SwitchProbe:
+    """The switch area's probe: takes only its own settings (secrets already resolved by the agent)."""
+
     name = "switches"
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.section = config.switches
+    def __init__(self, settings: SwitchSettings) -> None:
+        self.section = settings
 
     def tasks(self) -> list[ProbeTask]:
         if not self.section.enabled or not self.section.devices:
@@ -140,14 +126,14 @@ class SwitchProbe:
         per_device_s = self.section.connect_timeout_s + 3 * self.section.read_timeout_s
         tasks = [
             ProbeTask(target=d.name, kind=SwitchDevice.kind, run=self._device_task(d, run),
-                      timeout_s=min(per_device_s, self.config.probes.target_timeout_s))
+                      timeout_s=min(per_device_s, self.section.target_timeout_s))
             for d in self.section.devices
         ]
         tasks.append(ProbeTask(target="switch inventory", kind=SwitchInventory.kind, run=self._inventory_task(run),
-                               timeout_s=self.config.probes.target_timeout_s + 5))
+                               timeout_s=self.section.target_timeout_s + 5))
         return tasks
 
-    def _device_task(self, target: SwitchTarget, run: _Run) -> Callable[[], Awaitable[list[Observation]]]:
+    def _device_task(self, target: Switch, run: _Run) -> Callable[[], Awaitable[list[Observation]]]:
         async def task() -> list[Observation]:
             device: SwitchDevice | None = None
             error: str | None = "the switch task was stopped before it finished"
@@ -163,22 +149,18 @@ class SwitchProbe:
 
         return task
 
-    async def collect(self, target: SwitchTarget, run: _Run) -> SwitchDevice:
+    async def collect(self, target: Switch, run: _Run) -> SwitchDevice:
         """SSH and SNMP for one switch; raise with every reason when neither got through."""
         from probes.switch.snmp import SnmpError, facts_from_walk
         from probes.switch.ssh import SshError, collect
 
-        try:
-            driver = platform_for(target.platform)
-        except UnsupportedPlatform as exc:
-            raise ValueError(str(exc)) from None
+        driver = platform_for(target.platform)  # UnsupportedPlatform (an InputError): the task says why
         errors: list[str] = []
-        secrets: list[str] = []
+        secrets: list[str] = [s for s in (known(target.password),) if s]
         ssh_facts = snmp_facts = None
         raw_config = None
         if target.username and target.password:
-            password = target.password.resolve().get_secret_value()
-            secrets.append(password)
+            password = target.password.reveal()  # SecretUnavailable: this switch is unknown, with the reason
             try:
                 outputs = await asyncio.to_thread(
                     collect, host=target.host, port=target.port, platform=driver,
@@ -191,7 +173,7 @@ class SwitchProbe:
             except SshError as exc:
                 errors.append(str(exc))
         if target.snmp is not None:
-            auth = snmp_auth(target.snmp)
+            auth = target.snmp.auth
             secrets.extend(auth.secrets())
             try:
                 walk = await run.snmp().walk_device(target.host, target.snmp.port, auth,
@@ -212,7 +194,7 @@ class SwitchProbe:
 
         ups = next(u for u in self.section.ups if u.name == ups_name)
         try:
-            status = await run.snmp().ups_status(ups.host, ups.snmp.port, snmp_auth(ups.snmp),
+            status = await run.snmp().ups_status(ups.host, ups.snmp.port, ups.snmp.auth,
                                                  timeout_s=ups.snmp.timeout_s)
         except SnmpError as exc:
             return device.model_copy(update={"collection_errors": [*device.collection_errors, str(exc)]})
@@ -245,7 +227,7 @@ class SwitchProbe:
             network = ipaddress.ip_network(entry, strict=False)
             addresses = [network.network_address] if network.num_addresses == 1 else list(network.hosts())
             hosts.extend(str(a) for a in addresses if str(a) not in configured)
-        auth = snmp_auth(discovery.snmp)
+        auth = discovery.snmp.auth
         limit = asyncio.Semaphore(discovery.concurrency)
 
         async def ask(host: str) -> UnlistedDevice | None:
@@ -261,7 +243,7 @@ class SwitchProbe:
         return [a for a in answers if a is not None]
 
 
-def inventory(targets: list[SwitchTarget], results: dict[str, tuple[SwitchDevice | None, str | None]],
+def inventory(targets: Sequence[Switch], results: dict[str, tuple[SwitchDevice | None, str | None]],
               discovered: list[UnlistedDevice] | None = None) -> SwitchInventory:
     """Configured switches with what they reported, plus switches LLDP saw that are not configured."""
     entries: list[InventoryEntry] = []

@@ -1,7 +1,8 @@
 """SNMP collection with pysnmp 7 (asyncio): bulk walks of only the columns the checks need.
 
-pysnmp 7 ships no IF-MIB, ENTITY-MIB or LLDP-MIB, so every object is named here by its numeric OID
-(the names in comments are the MIB's). Walking is kept apart from reading: :func:`walk_device`
+pysnmp 7 ships no IF-MIB, ENTITY-MIB or LLDP-MIB, so every object is named by its numeric OID (the names in
+comments are the MIB's; the system group and IF-MIB are shared with the WAN-link reader in :mod:`probes.snmp`,
+the one SNMP client). Walking is kept apart from reading: :func:`walk_device`
 returns a plain ``{oid tuple: value}`` map, and :func:`facts_from_walk` turns any such map (a live
 walk, or a recorded ``.snmprec`` file through :func:`parse_snmprec`) into switch facts.
 """
@@ -10,39 +11,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from contract.errors import Reason
+from probes import snmp
+from probes.snmp import (
+    IF_ADMIN,
+    IF_ALIAS,
+    IF_DESCR,
+    IF_HIGH_SPEED,
+    IF_IN_ERRORS,
+    IF_NAME,
+    IF_NUMBER,
+    IF_OPER,
+    IF_OUT_ERRORS,
+    IF_TYPE,
+    SYS_DESCR,
+    SYS_NAME,
+    SYS_OBJECT_ID,
+    SYS_SERVICES,
+    Oid,
+    SnmpAuth,
+    SnmpError,
+    Walk,
+)
+from probes.snmp import column as _column
+from probes.snmp import oid as _o
+from probes.snmp import text as _text
 from probes.switch.common import Facts, capabilities, neighbour
 
-Oid = tuple[int, ...]
-Walk = dict[Oid, Any]  # values: int, bytes (OCTET STRING / IpAddress) or Oid (OBJECT IDENTIFIER)
-
-
-def _o(text: str) -> Oid:
-    return tuple(int(x) for x in text.split("."))
-
+__all__ = ["COLUMNS", "SCALARS", "SnmpAuth", "SnmpError", "SnmpSession", "facts_from_walk", "parse_snmprec"]
 
 # Scalars fetched with one GET.
-SYS_DESCR = _o("1.3.6.1.2.1.1.1.0")  # SNMPv2-MIB::sysDescr.0
-SYS_OBJECT_ID = _o("1.3.6.1.2.1.1.2.0")  # sysObjectID.0
-SYS_NAME = _o("1.3.6.1.2.1.1.5.0")  # sysName.0
-SYS_SERVICES = _o("1.3.6.1.2.1.1.7.0")  # sysServices.0: bit value 2 = layer 2 (a bridge, i.e. a switch)
 STP_PROTOCOL = _o("1.3.6.1.2.1.17.2.1.0")  # BRIDGE-MIB::dot1dStpProtocolSpecification.0
 STP_VERSION = _o("1.3.6.1.2.1.17.2.16.0")  # RSTP-MIB::dot1dStpVersion.0
-IF_NUMBER = _o("1.3.6.1.2.1.2.1.0")  # IF-MIB::ifNumber.0, sizes the bulk requests
 SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_NAME, SYS_SERVICES, STP_PROTOCOL, STP_VERSION, IF_NUMBER)
 
 # Table columns walked (each a subtree).
-IF_DESCR = _o("1.3.6.1.2.1.2.2.1.2")
-IF_TYPE = _o("1.3.6.1.2.1.2.2.1.3")
-IF_ADMIN = _o("1.3.6.1.2.1.2.2.1.7")
-IF_OPER = _o("1.3.6.1.2.1.2.2.1.8")
-IF_IN_ERRORS = _o("1.3.6.1.2.1.2.2.1.14")
-IF_OUT_ERRORS = _o("1.3.6.1.2.1.2.2.1.20")
-IF_NAME = _o("1.3.6.1.2.1.31.1.1.1.1")  # IF-MIB::ifName (ifXTable)
-IF_HIGH_SPEED = _o("1.3.6.1.2.1.31.1.1.1.15")  # ifHighSpeed, Mbit/s
-IF_ALIAS = _o("1.3.6.1.2.1.31.1.1.1.18")
 ENT_DESCR = _o("1.3.6.1.2.1.47.1.1.1.1.2")  # ENTITY-MIB::entPhysicalDescr
 ENT_CLASS = _o("1.3.6.1.2.1.47.1.1.1.1.5")  # entPhysicalClass: 3 chassis, 6 powerSupply
 ENT_SOFTWARE = _o("1.3.6.1.2.1.47.1.1.1.1.10")
@@ -87,193 +92,24 @@ _ETHERNET_TYPES = {6, 62, 69, 117}  # ethernetCsmacd, fastEther, fastEtherFX, gi
 _LLDP_CAP_BITS = ("other", "repeater", "bridge", "wlan-ap", "router", "telephone", "docsis", "station")
 
 
-# A GETBULK response holds about this many values at most (a 48-port switch's port columns in one request),
-# and carries at most this many columns; both keep responses well under a UDP datagram (~40 bytes a value).
-_VARBIND_BUDGET = 1000
-_MAX_COLUMNS_PER_REQUEST = 40
-_FIRST_ROUND_ROWS = 8
-
-
-class SnmpError(RuntimeError):
-    """The agent did not answer properly (timeout, authentication, unknown user): the reason is the message."""
-
-
-@dataclass(frozen=True)
-class SnmpAuth:
-    """How to authenticate. Secrets are plain strings only here, in memory, never logged or stored."""
-
-    version: str  # "v2c" or "v3"
-    community: str | None = None
-    user: str | None = None
-    auth_key: str | None = None
-    priv_key: str | None = None
-    auth_protocol: str = "sha"  # sha, sha256
-    priv_protocol: str = "aes"  # aes, aes256
-    context: str = ""
-
-    def __repr__(self) -> str:  # never show keys in a traceback or log
-        return f"SnmpAuth(version={self.version!r}, user={self.user!r})"
-
-    def secrets(self) -> list[str]:
-        return [s for s in (self.community, self.auth_key, self.priv_key) if s]
-
-
-# ---------------------------------------------------------------------------------------------- walking
-
-
-def _auth_data(auth: SnmpAuth) -> Any:
-    from pysnmp.hlapi.v3arch.asyncio import (
-        CommunityData,
-        UsmUserData,
-        usmAesCfb128Protocol,
-        usmAesCfb256Protocol,
-        usmHMAC192SHA256AuthProtocol,
-        usmHMACSHAAuthProtocol,
-    )
-
-    if auth.version == "v2c":
-        return CommunityData(auth.community or "", mpModel=1)
-    auth_proto = {"sha": usmHMACSHAAuthProtocol, "sha256": usmHMAC192SHA256AuthProtocol}[auth.auth_protocol]
-    priv_proto = {"aes": usmAesCfb128Protocol, "aes256": usmAesCfb256Protocol}[auth.priv_protocol]
-    return UsmUserData(auth.user or "", authKey=auth.auth_key, privKey=auth.priv_key,
-                       authProtocol=auth_proto, privProtocol=priv_proto)
-
-
-def _value(value: Any) -> Any:
-    """A pysnmp value as int, bytes or an OID tuple."""
-    name = type(value).__name__
-    if name == "ObjectIdentifier":
-        return tuple(value)
-    if hasattr(value, "asOctets"):
-        return bytes(value.asOctets())
-    if name in ("NoSuchObject", "NoSuchInstance", "EndOfMibView", "Null"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-class SnmpSession:
-    """One engine shared by many devices (an engine's first request costs ~0.3 s; reuse it)."""
-
-    def __init__(self) -> None:
-        from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
-
-        self.engine = SnmpEngine()
-
-    def close(self) -> None:
-        self.engine.close_dispatcher()
+class SnmpSession(snmp.SnmpSession):
+    """The shared SNMP client, with the switch's own requests: the device walk and the UPS status."""
 
     async def walk_device(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 2.0, retries: int = 1,
                           max_repetitions: int = 50, columns: Iterable[Oid] = COLUMNS) -> Walk:
         """GET the scalars, then bulk-walk every column concurrently; raise SnmpError with the reason."""
-        from pysnmp.hlapi.v3arch.asyncio import ContextData, ObjectIdentity, ObjectType, UdpTransportTarget, get_cmd
-
-        target = await UdpTransportTarget.create((host, port), timeout=timeout_s, retries=retries)
-        auth_data = _auth_data(auth)
-        context = ContextData(contextName=auth.context.encode())
-        err_ind, err_stat, _idx, var_binds = await get_cmd(
-            self.engine, auth_data, target, context,
-            *(ObjectType(ObjectIdentity(".".join(map(str, o)))) for o in SCALARS), lookupMib=False,
-        )
-        if err_ind:
-            raise SnmpError(f"SNMP {host}:{port} did not answer: {err_ind}")
-        if err_stat:
-            raise SnmpError(f"SNMP {host}:{port} refused the request: {err_stat.prettyPrint()}")
-        walk: Walk = {}
-        for name, value in var_binds:
-            converted = _value(value)
-            if converted is not None:
-                walk[tuple(name)] = converted
-        if_number = walk.get(IF_NUMBER)
-        expected_rows = if_number if isinstance(if_number, int) and 0 < if_number < 10000 else None
-        walk.update(await self._walk_columns(auth_data, target, context, tuple(columns), max_repetitions,
-                                             f"{host}:{port}", expected_rows))
-        return walk
-
-    async def _walk_columns(self, auth_data: Any, target: Any, context: Any, columns: tuple[Oid, ...],
-                            max_repetitions: int, where: str, expected_rows: int | None = None) -> Walk:
-        """Walk many columns together: each GETBULK carries every unfinished column (like a table walk), so a
-        switch takes a few round trips instead of one walk per column.
-
-        The first round asks for a few rows of every column (most tables of a switch are short: chassis,
-        power supplies, LLDP neighbours, VLANs). The columns still going are per-port tables, so the next
-        round asks for just past ``expected_rows`` (ifNumber) rows of each: the agent then does not serve,
-        and we do not decode, long runs of values beyond the end of each column."""
-        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, bulk_cmd
-
-        rows: Walk = {}
-        cursors: dict[Oid, Oid] = {col: col for col in columns}
-        seen: dict[Oid, int] = dict.fromkeys(columns, 0)
-        first_round = True
-        while cursors:
-            active = list(cursors.items())
-            for start in range(0, len(active), _MAX_COLUMNS_PER_REQUEST):
-                chunk = active[start:start + _MAX_COLUMNS_PER_REQUEST]
-                if first_round:
-                    wanted = _FIRST_ROUND_ROWS
-                elif expected_rows is not None:
-                    wanted = max(expected_rows + 1 - seen[col] for col, _cursor in chunk)
-                else:
-                    wanted = max_repetitions
-                reps = max(1, min(wanted, _VARBIND_BUDGET // len(chunk)))
-                err_ind, err_stat, _idx, var_binds = await bulk_cmd(
-                    self.engine, auth_data, target, context, 0, reps,
-                    *(ObjectType(ObjectIdentity(".".join(map(str, cursor)))) for _col, cursor in chunk),
-                    lookupMib=False,
-                )
-                if err_ind:
-                    raise SnmpError(f"SNMP {where} stopped answering during a walk: {err_ind}")
-                width = len(chunk)
-                if err_stat or not var_binds:
-                    for col, _cursor in chunk:  # e.g. noSuchName from a v1-style agent: these columns are absent
-                        cursors.pop(col, None)
-                    continue
-                for k, (col, _cursor) in enumerate(chunk):
-                    finished, moved = False, False
-                    for rep in range(len(var_binds) // width):
-                        name, value = var_binds[rep * width + k]
-                        oid = tuple(name)
-                        if oid[: len(col)] != col or type(value).__name__ == "EndOfMibView":
-                            finished = True
-                            break
-                        converted = _value(value)
-                        if converted is not None:
-                            rows[oid] = converted
-                        cursors[col] = oid
-                        seen[col] += 1
-                        moved = True
-                    if finished or not moved:
-                        cursors.pop(col, None)
-            first_round = False
-        return rows
-
-    async def system(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 1.0, retries: int = 0
-                     ) -> dict[str, Any] | None:
-        """sysName/sysDescr/sysServices of whatever answers at host:port, or None when nothing does."""
-        try:
-            walk = await self.walk_device(host, port, auth, timeout_s=timeout_s, retries=retries, columns=())
-        except SnmpError:
-            return None
-        services = walk.get(SYS_SERVICES)
-        return {"name": _text(walk.get(SYS_NAME)), "description": _text(walk.get(SYS_DESCR)),
-                "layer2": isinstance(services, int) and bool(services & 2)}
+        return await self.walk(host, port, auth, scalars=SCALARS, columns=columns, timeout_s=timeout_s,
+                               retries=retries, max_repetitions=max_repetitions)
 
     async def ups_status(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 2.0) -> str:
         """UPS-MIB upsOutputSource as a word (normal, battery, bypass, none ...)."""
-        from pysnmp.hlapi.v3arch.asyncio import ContextData, ObjectIdentity, ObjectType, UdpTransportTarget, get_cmd
-
-        target = await UdpTransportTarget.create((host, port), timeout=timeout_s, retries=1)
-        err_ind, err_stat, _idx, var_binds = await get_cmd(
-            self.engine, _auth_data(auth), target, ContextData(contextName=auth.context.encode()),
-            ObjectType(ObjectIdentity(".".join(map(str, UPS_OUTPUT_SOURCE)))), lookupMib=False,
-        )
-        if err_ind or err_stat:
-            raise SnmpError(f"UPS {host}:{port} did not answer: {err_ind or err_stat.prettyPrint()}")
-        value = _value(var_binds[0][1])
+        try:
+            walk = await self.get(host, port, auth, (UPS_OUTPUT_SOURCE,), timeout_s=timeout_s, retries=1)
+        except SnmpError as exc:
+            raise SnmpError(f"UPS {host}:{port} did not answer: {exc.why}", why=exc.why, reason=exc.reason) from None
+        value = walk.get(UPS_OUTPUT_SOURCE)
         if not isinstance(value, int):
-            raise SnmpError(f"UPS {host}:{port} has no UPS-MIB upsOutputSource")
+            raise SnmpError(f"UPS {host}:{port} has no UPS-MIB upsOutputSource", reason=Reason.protocol_error)
         return UPS_SOURCES.get(value, "other")
 
 
@@ -308,19 +144,6 @@ def parse_snmprec(text: str) -> Walk:
                 value = raw.encode()
         walk[oid] = value
     return walk
-
-
-def _column(walk: Mapping[Oid, Any], column: Oid) -> dict[Oid, Any]:
-    n = len(column)
-    return {oid[n:]: v for oid, v in walk.items() if oid[:n] == column and len(oid) > n}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace").strip("\x00").strip() or None
-    if value is None:
-        return None
-    return str(value).strip() or None
 
 
 _FIRMWARE = (

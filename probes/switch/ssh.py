@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from contract.errors import CollectionError, Reason
 from probes.switch.allowlist import guard
 
 if TYPE_CHECKING:
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("schoolnet.switch.ssh")
 
 
-class SshError(RuntimeError):
-    """SSH collection failed; the message says why, in one sentence, without secrets."""
+class SshError(CollectionError):
+    """SSH collection failed; the message says why, in one sentence, without secrets; ``reason`` for machines."""
 
 
 def collect(
@@ -56,15 +57,17 @@ def collect(
             fast_cli=True, allow_agent=False, use_keys=False,
         )
     except NetmikoAuthenticationException:
-        raise SshError(f"SSH login to {where} was refused: wrong username or password") from None
+        raise SshError(f"SSH login to {where} was refused: wrong username or password",
+                       reason=Reason.auth_failed) from None
     except NetmikoTimeoutException:
         raise SshError(f"SSH to {where} is unreachable (refused, or no answer within {conn_timeout_s:g} s)") from None
     except ReadTimeout:
         raise SshError(
-            f"SSH {where}: logged in, but the CLI never showed the {platform.name} prompt expected"
+            f"SSH {where}: logged in, but the CLI never showed the {platform.name} prompt expected",
+            reason=Reason.protocol_error,
         ) from None
     except (NetmikoBaseException, SSHException, OSError, EOFError, ValueError) as exc:
-        raise SshError(f"SSH to {where} failed: {type(exc).__name__}") from None
+        raise SshError(f"SSH to {where} failed: {type(exc).__name__}", reason=Reason.failed) from None
     outputs: dict[str, str] = {}
     try:
         if platform.enters_enable_mode and not conn.check_enable_mode():
@@ -77,10 +80,12 @@ def collect(
                 outputs[command] = conn.send_command(command, read_timeout=read_timeout_s)
             except ReadTimeout:
                 raise SshError(
-                    f"SSH {where}: '{command}' gave no prompt back within {read_timeout_s:g} s (device hung)"
+                    f"SSH {where}: '{command}' gave no prompt back within {read_timeout_s:g} s (device hung)",
+                    reason=Reason.timeout,
                 ) from None
     except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
-        raise SshError(f"SSH {where}: the session dropped during collection ({type(exc).__name__})") from None
+        raise SshError(f"SSH {where}: the session dropped during collection ({type(exc).__name__})",
+                       reason=Reason.session_dropped) from None
     finally:
         # Close the SSH channel instead of netmiko's disconnect(): that sends 'exit'/'logout' sequences (not on
         # the allow-list) and waits for their prompts, which costs seconds on some platforms.

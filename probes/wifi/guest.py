@@ -14,17 +14,17 @@ import ipaddress
 import time
 from collections.abc import Sequence
 
-from agent.config.wifi import GuestIsolationConfig
 from contract.errors import CollectionError, Reason
 from contract.evidence.wifi import GuestIsolation, ReachabilityProbe
 from probes.wifi.iw import unescape_ssid
 from probes.wifi.nmcli import split_terse
+from probes.wifi.settings import GuestIsolationSettings
 from probes.wifi.survey import Runner, run_command
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM}
 
 
-def target_addresses(cfg: GuestIsolationConfig) -> list[str]:
+def target_addresses(cfg: GuestIsolationSettings) -> list[str]:
     """Configured addresses, then the first and last usable hosts of each subnet (``hosts_per_subnet``)."""
     out: list[str] = list(dict.fromkeys(cfg.addresses))
     for text in cfg.subnets:
@@ -67,7 +67,7 @@ async def probe_port(address: str, port: int, timeout_s: float) -> ReachabilityP
 
 
 async def probe_isolation(
-    cfg: GuestIsolationConfig, connected: str | None, *, concurrency: int = 64
+    cfg: GuestIsolationSettings, connected: str | None, *, concurrency: int = 64
 ) -> GuestIsolation:
     pairs = [(a, p) for a in target_addresses(cfg) for p in cfg.ports][: cfg.max_probes]
     limit = asyncio.Semaphore(concurrency)
@@ -105,7 +105,7 @@ class NotOnGuestNetwork(CollectionError):
 
 
 def check_guest_isolation(
-    cfg: GuestIsolationConfig, interface: str | None, runner: Runner = run_command
+    cfg: GuestIsolationSettings, interface: str | None, runner: Runner = run_command
 ) -> GuestIsolation:
     """Blocking entry point for the probe task. Raises NotOnGuestNetwork when required and not connected.
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from probes.base import Observation, ProbeTask
-
-if TYPE_CHECKING:
-    from agent.config import Config
+from probes.wifi.settings import WifiSettings
 
 
 class WifiProbe:
+    """The Wi-Fi area's probe: takes only its own settings (built by the agent from [wifi])."""
+
     name = "wifi"
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.wifi = config.wifi
+    def __init__(self, settings: WifiSettings) -> None:
+        self.wifi = settings
 
     def tasks(self) -> list[ProbeTask]:
         if not self.wifi.enabled:
@@ -41,7 +39,7 @@ class WifiProbe:
                     timeout_s=live.seconds + 30,
                 )
             )
-        survey_path = self.wifi.survey_path(self.config.agent.state_dir)
+        survey_path = self.wifi.survey_file
         if self.wifi.locations or survey_path.exists():
             tasks.append(ProbeTask(target=f"survey:{survey_path}", kind="wifi.scan", run=self._survey))
         if self.wifi.guest_isolation is not None:
@@ -73,7 +71,7 @@ class WifiProbe:
     def _survey(self) -> list[Observation]:
         from probes.wifi.survey import aggregate, load_samples, site_scan
 
-        samples = load_samples(self.wifi.survey_path(self.config.agent.state_dir))
+        samples = load_samples(self.wifi.survey_file)
         observations = [
             Observation(kind=scan.kind, target=scan.location or "survey", evidence=scan)
             for scan in aggregate(samples, self.wifi.locations)

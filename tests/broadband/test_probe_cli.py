@@ -14,12 +14,13 @@ import pytest
 
 from agent.cli.broadband import describe
 from agent.config import Config
+from agent.config.broadband import broadband_probe
 from agent.lab.broadband import BroadbandLab
 from agent.lab.procs import wait_tcp
 from agent.orchestrate import run_probes
 from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.common import ServerUnreachable
-from probes.broadband.probe import BroadbandProbe, measure_speed
+from probes.broadband.probe import measure_speed
 from reports.area_broadband import history_table
 from tests.conftest import free_port
 
@@ -37,7 +38,7 @@ def config(tmp_path: Path, **broadband) -> Config:
 
 def test_probe_runs_median_and_history(tmp_path, speed_url):
     cfg = config(tmp_path, server=speed_url, runs=2, duration_s=1.0, connection_type="fttp")
-    probe = BroadbandProbe(cfg)
+    probe = broadband_probe(cfg)
     assert [t.kind for t in probe.tasks()] == ["broadband.speed"]
     records, runs = asyncio.run(run_probes([probe], timeout_s=60, concurrency=4))
     (record,) = records
@@ -68,7 +69,7 @@ def test_history_accumulates_and_names_the_slowest_time(tmp_path, speed_url):
 
 
 def test_unreachable_server_is_an_unknown_with_reason(tmp_path, dead_url):
-    probe = BroadbandProbe(config(tmp_path, server=dead_url, runs=3))
+    probe = broadband_probe(config(tmp_path, server=dead_url, runs=3))
     records, _ = asyncio.run(run_probes([probe], timeout_s=60, concurrency=4))
     (record,) = records
     assert not record.ok and "cannot reach the speed server" in (record.error or "")
@@ -77,7 +78,7 @@ def test_unreachable_server_is_an_unknown_with_reason(tmp_path, dead_url):
 
 
 def test_http_backend_needs_a_server(tmp_path):
-    records, _ = asyncio.run(run_probes([BroadbandProbe(config(tmp_path))], timeout_s=10, concurrency=1))
+    records, _ = asyncio.run(run_probes([broadband_probe(config(tmp_path))], timeout_s=10, concurrency=1))
     assert not records[0].ok and "needs a server URL" in (records[0].error or "")
 
 
@@ -86,7 +87,7 @@ def test_declared_links_task(tmp_path, speed_url):
         {"name": "Leased", "type": "leased_line", "failover_tested_on": "2026-09-01"},
         {"name": "4G", "type": "4g"},
     ])
-    probe = BroadbandProbe(cfg)
+    probe = broadband_probe(cfg)
     declared = [t for t in probe.tasks() if t.kind == "broadband.links"]
     observations = declared[0].run()
     evidence = observations[0].evidence
@@ -95,7 +96,7 @@ def test_declared_links_task(tmp_path, speed_url):
 
 
 def test_disabled_probe_has_no_tasks(tmp_path):
-    assert BroadbandProbe(config(tmp_path, enabled=False)).tasks() == []
+    assert broadband_probe(config(tmp_path, enabled=False)).tasks() == []
 
 
 def test_cli_test_json_and_text(speed_url):
@@ -139,7 +140,7 @@ def test_lab_component_starts_measures_and_stops(tmp_path):
         section = fragment["broadband"]
         cfg = Config.model_validate({"site": {"id": "L", "name": "Lab", "phase": "secondary"},
                                      "broadband": {**section, "runs": 1, "duration_s": 2.0}})
-        probe = BroadbandProbe(cfg)
+        probe = broadband_probe(cfg)
         records, _ = asyncio.run(run_probes([probe], timeout_s=60, concurrency=4))
         by_kind = {r.kind: r for r in records}
         speed = by_kind["broadband.speed"].data or {}
@@ -167,7 +168,7 @@ def test_history_table_in_a_report(tmp_path, speed_url):
     from agent.lab.broadband import seed_history
 
     seed_history(tmp_path / "state" / "broadband", datetime.now(UTC).astimezone())
-    records, _ = asyncio.run(run_probes([BroadbandProbe(cfg)], timeout_s=60, concurrency=4))
+    records, _ = asyncio.run(run_probes([broadband_probe(cfg)], timeout_s=60, concurrency=4))
     now = datetime.now(UTC)
     report = build_report(
         report_id=__import__("uuid").uuid4(), standards=load_map(), site=cfg.site_profile(),
@@ -181,5 +182,5 @@ def test_history_table_in_a_report(tmp_path, speed_url):
 
 
 def test_task_target_has_no_credentials(tmp_path):
-    probe = BroadbandProbe(config(tmp_path, server="https://agent:canary-s3cret@speed.trust.example/speed"))
+    probe = broadband_probe(config(tmp_path, server="https://agent:canary-s3cret@speed.trust.example/speed"))
     assert [t.target for t in probe.tasks()] == ["https://speed.trust.example/speed"]

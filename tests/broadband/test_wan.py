@@ -14,7 +14,8 @@ from agent.config.broadband import DeclaredWanLink, RouterConfig
 from agent.lab.broadband import ROUTER_INTERFACES, router_snmprec
 from agent.lab.procs import start_snmpsim, stop_process
 from probes.broadband.common import MeasurementError
-from probes.broadband.wan import poll_wan_links, rows_from_varbinds, select_wan, type_from_text
+from probes.broadband.wan import poll_wan_links, rows_from_walk, select_wan, type_from_text
+from probes.snmp import oid
 
 TODAY = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ def router_config(port: int, tmp_path, community: str = "wan-test", **fields) ->
 
 
 def test_wan_links_by_pattern(router, tmp_path):
-    evidence = asyncio.run(poll_wan_links(router_config(router, tmp_path), today=TODAY))
+    evidence = asyncio.run(poll_wan_links(router_config(router, tmp_path).probe_router(), today=TODAY))
     assert evidence.source == "snmp" and evidence.router == "127.0.0.1"
     assert [(link.name, link.oper_up, link.speed_mbps, link.type) for link in evidence.links] == [
         ("Gi0/0", True, 1000, "leased_line"), ("Gi0/1", True, 900, "fttp"), ("Ce0", False, 50, "4g")]
@@ -58,7 +59,7 @@ def test_wan_links_by_pattern(router, tmp_path):
 def test_wan_links_by_name_with_declared_types(router, tmp_path):
     declared = [DeclaredWanLink(name="GigabitEthernet0/2", type="satellite", failover_tested_on="2026-06-01")]
     cfg = router_config(router, tmp_path, wan_interfaces=["Gi0/0", "GigabitEthernet0/2"])
-    evidence = asyncio.run(poll_wan_links(cfg, declared=declared, today=TODAY))
+    evidence = asyncio.run(poll_wan_links(cfg.probe_router(), declared=declared, today=TODAY))
     assert [(link.name, link.type) for link in evidence.links] == [("Gi0/0", "leased_line"), ("Gi0/2", "satellite")]
     assert str(evidence.failover_tested_on) == "2026-06-01"
 
@@ -66,13 +67,13 @@ def test_wan_links_by_name_with_declared_types(router, tmp_path):
 def test_wrong_community_is_a_reason_not_a_hang(router, tmp_path):
     cfg = router_config(router, tmp_path, community="wrong").model_copy(update={"timeout_s": 0.3, "retries": 0})
     with pytest.raises(MeasurementError, match="did not answer SNMP"):
-        asyncio.run(poll_wan_links(cfg, today=TODAY))
+        asyncio.run(poll_wan_links(cfg.probe_router(), today=TODAY))
 
 
 def test_unreachable_router(tmp_path):
     cfg = router_config(udp_port(), tmp_path).model_copy(update={"timeout_s": 0.3, "retries": 0})
     with pytest.raises(MeasurementError, match="did not answer SNMP"):
-        asyncio.run(poll_wan_links(cfg, today=TODAY))
+        asyncio.run(poll_wan_links(cfg.probe_router(), today=TODAY))
 
 
 def test_selection_rules_without_a_device():
@@ -90,7 +91,8 @@ def test_selection_rules_without_a_device():
         (f"{base}.2.2.1.2.8", Text("Vlan10")), (f"{base}.2.2.1.8.8", 1),
         (f"{base}.2.2.1.99.8", 5),  # a column we do not read
     ]
-    rows = rows_from_varbinds(varbinds)
+    rows = rows_from_walk({oid(name): value.text.encode() if isinstance(value, Text) else value
+                           for name, value in varbinds})
     assert rows[7] == {"descr": "Dialer1", "oper": 1, "speed_bps": 80_000_000, "alias": "ISP FTTC"}
     links = select_wan(rows, [], RouterConfig.model_fields["wan_pattern"].default)
     assert [(link.name, link.speed_mbps, link.type) for link in links] == [("Dialer1", 80, "fttc")]

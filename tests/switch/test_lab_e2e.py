@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from agent.config import Config
+from agent.config.switches import switch_probe
 from agent.lab.procs import free_port
 from agent.orchestrate import run_probes
 from contract.evidence import EvidenceRecord
-from probes.switch.probe import SwitchProbe
 
 
 def _closed_port() -> int:
@@ -42,7 +42,7 @@ def lab_config(fragment: dict[str, Any], tmp: Path) -> Config:
 def scanned(switch_lab, tmp_path_factory) -> tuple[Config, dict[str, EvidenceRecord]]:
     _lab, fragment = switch_lab
     config = lab_config(fragment, tmp_path_factory.mktemp("cfg"))
-    records, _runs = asyncio.run(run_probes([SwitchProbe(config)], timeout_s=60, concurrency=16))
+    records, _runs = asyncio.run(run_probes([switch_probe(config)], timeout_s=60, concurrency=16))
     return config, {r.target: r for r in records}
 
 
@@ -132,12 +132,11 @@ def test_lab_stop_leaves_no_process(tmp_path):
 
 
 def test_inventory_merges_lldp_and_discovery():
-    from agent.config.switches import SwitchTarget
     from contract.evidence.switch import LldpNeighbour, SwitchDevice, UnlistedDevice
     from probes.switch.probe import inventory
+    from probes.switch.settings import Switch
 
-    target = SwitchTarget(name="CORE", host="10.0.0.1", platform="cisco_ios", username="u",
-                          password={"env": "X"})
+    target = Switch(name="CORE", host="10.0.0.1", platform="cisco_ios")
     core = SwitchDevice(platform="cisco_ios", hostname="core-1", lldp_neighbours=[
         LldpNeighbour(local_port="Gi1", system_name="ROGUE", capabilities=["bridge"]),
         LldpNeighbour(local_port="Gi2", system_name="AP-1", capabilities=["bridge", "wlan-ap"]),

@@ -47,8 +47,8 @@ def test_no_canary_in_debug_logs_of_an_in_process_scan(switch_lab, tmp_path: Pat
     import logging
 
     from agent.config import Config
+    from agent.config.switches import switch_probe
     from agent.orchestrate import run_probes
-    from probes.switch.probe import SwitchProbe
 
     _lab, fragment = switch_lab
     caplog.set_level(logging.DEBUG)
@@ -56,7 +56,7 @@ def test_no_canary_in_debug_logs_of_an_in_process_scan(switch_lab, tmp_path: Pat
         logging.getLogger(name).setLevel(logging.DEBUG)
     config = Config.model_validate({"site": {"id": "T", "name": "T", "phase": "secondary"},
                                     "switches": fragment["switches"]})
-    records, _ = asyncio.run(run_probes([SwitchProbe(config)], timeout_s=60, concurrency=16))
+    records, _ = asyncio.run(run_probes([switch_probe(config)], timeout_s=60, concurrency=16))
     captured = capfd.readouterr()
     dumped = "".join(r.model_dump_json() for r in records)
     assert "CANARY" in "".join(Path(p).read_text() for p in Path(fragment["switches"]["devices"][0]["password"]

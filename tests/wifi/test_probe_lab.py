@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from agent.config import Config, load_config
+from agent.config.wifi import wifi_probe
 from agent.errors import ConfigError
 from agent.lab import BASE_CONFIG, _merge
 from agent.lab.wifi import WifiLab
 from agent.orchestrate import run_probes
 from contract.report import ReportAgent
-from probes.wifi.probe import WifiProbe
 from reports.area_wifi import rooms_table
 from reports.build import build_report
 from standards_map.model import load_map
@@ -35,7 +35,7 @@ def lab(tmp_path: Path) -> Any:
 
 def test_lab_scan_end_to_end(lab: dict[str, Any], tmp_path: Path) -> None:
     config = Config.model_validate(_merge(BASE_CONFIG, lab))
-    probe = WifiProbe(config)
+    probe = wifi_probe(config)
     assert [t.kind for t in probe.tasks()] == ["wifi.scan"] * 4 + ["wifi.guest_isolation"]
     records, runs = asyncio.run(run_probes([probe], timeout_s=30, concurrency=4))
     assert runs[0].failed == 0 and all(r.ok for r in records), [r.error for r in records if not r.ok]
@@ -88,15 +88,15 @@ def test_rooms_table_absent_without_survey() -> None:
 
 def test_probe_without_wifi_config_plans_nothing(tmp_path: Path) -> None:
     config = Config.model_validate({**BASE_CONFIG, "agent": {"state_dir": str(tmp_path)}})
-    assert WifiProbe(config).tasks() == []
+    assert wifi_probe(config).tasks() == []
     disabled = Config.model_validate({**BASE_CONFIG, "wifi": {"enabled": False, "captures": ["x.pcap"]}})
-    assert WifiProbe(disabled).tasks() == []
+    assert wifi_probe(disabled).tasks() == []
 
 
 def test_a_missing_capture_becomes_an_unknown_with_the_reason(tmp_path: Path) -> None:
     config = Config.model_validate({**BASE_CONFIG, "agent": {"state_dir": str(tmp_path)},
                                     "wifi": {"captures": [str(tmp_path / "gone.pcap")]}})
-    records, _runs = asyncio.run(run_probes([WifiProbe(config)], timeout_s=10, concurrency=1))
+    records, _runs = asyncio.run(run_probes([wifi_probe(config)], timeout_s=10, concurrency=1))
     assert [(r.ok, r.kind) for r in records] == [(False, "wifi.scan")]
     assert "gone.pcap" in (records[0].error or "")
 
@@ -111,7 +111,7 @@ def test_a_truncated_capture_in_a_scan_is_not_silently_ok(tmp_path: Path) -> Non
     path.write_bytes(path.read_bytes()[:-5])
     config = Config.model_validate({**BASE_CONFIG, "agent": {"state_dir": str(tmp_path)},
                                     "wifi": {"captures": [str(path)]}})
-    records, _runs = asyncio.run(run_probes([WifiProbe(config)], timeout_s=10, concurrency=1))
+    records, _runs = asyncio.run(run_probes([wifi_probe(config)], timeout_s=10, concurrency=1))
     [record] = records
     assert record.data is not None and record.data["truncated"] is True
     assert record.data["bytes_read"] < record.data["file_size_bytes"]
@@ -152,7 +152,7 @@ def test_config_normalises_macs(tmp_path: Path) -> None:
 def test_survey_feeds_security_checks_only_without_captures(lab: dict[str, Any]) -> None:
     wifi = {k: v for k, v in lab["wifi"].items() if k not in ("captures", "guest_isolation")}
     config = Config.model_validate(_merge(BASE_CONFIG, {"wifi": wifi}))
-    records, _runs = asyncio.run(run_probes([WifiProbe(config)], timeout_s=30, concurrency=2))
+    records, _runs = asyncio.run(run_probes([wifi_probe(config)], timeout_s=30, concurrency=2))
     site_wide = [r for r in records if r.kind == "wifi.scan"]
     assert [r.target for r in site_wide] == ["survey (all locations)"]
     assert site_wide[0].data is not None and site_wide[0].data["source"] == "survey"
