@@ -64,7 +64,7 @@ def judge(record: EvidenceRecord, phase: str) -> list[Result]:
     from standards_map.evaluate import evaluate
     from standards_map.model import load_map
 
-    site = SiteProfile(id="offline", name="offline audit", phase=phase)  # type: ignore[arg-type]
+    site = SiteProfile(id="offline", name="offline audit", phase=phase)
     kinds = {spec.id for spec in registry().values() if spec.kind == record.kind}
     return [r for r in evaluate(load_map(), [record], site, [], record.collected_at) if r.check in kinds]
 

@@ -122,7 +122,7 @@ def measure_speed(
         past = history.recent(kept, started, bb.history_recent_days)
     slowest = summary.slowest_band(past)
     return BroadbandSpeed(
-        backend=chosen.name,  # type: ignore[arg-type]
+        backend=chosen.name,
         server=results[0].server,
         runs=speed_runs,
         download_mbps=download,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, TransferAborted, dns_resolution_ms
@@ -96,7 +96,7 @@ def tuned_config(sections: dict[str, dict[str, str]], streams: int, duration_s: 
 def _speedtest_class() -> type:
     import speedtest  # imported here: the module is only needed when this backend runs
 
-    class ConfiguredSpeedtest(speedtest.Speedtest):  # type: ignore[misc, name-defined]
+    class ConfiguredSpeedtest(speedtest.Speedtest):  # type: ignore[misc]
         """speedtest.Speedtest whose config comes from a URL we choose (or a built-in default)."""
 
         def __init__(
@@ -114,7 +114,7 @@ def _speedtest_class() -> type:
             tuned = tuned_config(parse_config(xml_bytes, source), self._streams, self._duration_s)
             self.lat_lon = tuned.pop("lat_lon")
             self.config.update(tuned)
-            return self.config
+            return cast("dict[str, Any]", self.config)  # the library keeps (and reads) this very dict
 
         def _fetch_config(self) -> tuple[bytes, str]:
             problems = []

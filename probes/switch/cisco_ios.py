@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.errors import Reason
+from contract.evidence.switch import LldpNeighbour
 from probes.switch.common import (
     DEFAULT_COMMUNITIES,
     Facts,
@@ -265,7 +266,7 @@ def _poe(text: str, ports: dict[str, dict[str, Any]]) -> None:
         ports.setdefault(short_port(row["interface"]), {})["poe_draw_w"] = watts
 
 
-def _lldp(text: str) -> list:
+def _lldp(text: str) -> list[LldpNeighbour]:
     if "LLDP is not enabled" in text:
         return []
     if text.strip() and "Total entries displayed" not in text and "Chassis id" not in text:

@@ -260,8 +260,9 @@ def facts_from_walk(walk: Mapping[Oid, Any]) -> Facts:
         if len(idx) < 3:
             continue
         caps = [c for bit, c in enumerate(_LLDP_CAP_BITS) if bit in {b - 1 for b in _bitmap_ports(rem_caps.get(idx))}]
+        raw_port = rem_port.get(idx)
         port_id = _text(rem_pdesc.get(idx)) or (
-            _text(rem_port.get(idx)) if isinstance(rem_port.get(idx), bytes) and rem_port.get(idx).isascii() else None
+            _text(raw_port) if isinstance(raw_port, bytes) and raw_port.isascii() else None
         )
         neighbours.append(neighbour(local_name(idx[1]), _text(rem_names.get(idx)), port_id,
                                     addresses.get((idx[1], idx[2])), _text(rem_desc.get(idx)),

@@ -77,7 +77,7 @@ def collect(
                 log.info("%s: could not enter enable mode; continuing at the login level", where)
         for command in checked:
             try:
-                outputs[command] = conn.send_command(command, read_timeout=read_timeout_s)
+                outputs[command] = str(conn.send_command(command, read_timeout=read_timeout_s))
             except ReadTimeout:
                 raise SshError(
                     f"SSH {where}: '{command}' gave no prompt back within {read_timeout_s:g} s (device hung)",

@@ -187,7 +187,7 @@ class BeaconAnalyzer:
     def scan(self, source: str = "pcap") -> WifiScan:
         truncated = self.read.truncated
         return WifiScan(
-            source=source,  # type: ignore[arg-type]
+            source=source,
             networks=self.networks(),
             frames_total=self.frames_total,
             frames_malformed=self.frames_malformed,
@@ -305,17 +305,17 @@ def _network(bss: _Bss) -> WifiNetwork:
         bssid=bss.bssid,
         ssid=ssid,
         channel=channel,
-        band=band,  # type: ignore[arg-type]
+        band=band,
         channel_width_mhz=e.width_mhz,
         signal_dbm=signal,
-        security=sec.security,  # type: ignore[arg-type]
+        security=sec.security,
         legacy_crypto=sec.legacy_crypto,
-        pmf=sec.pmf,  # type: ignore[arg-type]
+        pmf=sec.pmf,
         generation=generation,
         akm=list(sec.akm),
         ciphers=list(sec.ciphers),
         wifi_6e=band == "6" and generation == 6,
-        phy=e.phy,  # type: ignore[arg-type]
+        phy=e.phy,
         hidden=hidden or bss.beacon_hidden,
         ssid_hex=bss.ssid_raw.hex() if bss.ssid_raw else None,
         frequency_mhz=bss.freq_mhz,

@@ -62,7 +62,7 @@ async def probe_port(address: str, port: int, timeout_s: float) -> ReachabilityP
         outcome = "unreachable" if exc.errno in _UNREACHABLE else "error"
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return ReachabilityProbe(
-        address=address, port=port, reachable=outcome == "open", outcome=outcome, elapsed_ms=elapsed_ms  # type: ignore[arg-type]
+        address=address, port=port, reachable=outcome == "open", outcome=outcome, elapsed_ms=elapsed_ms
     )
 
 

@@ -8,6 +8,7 @@ the frame as malformed and skip it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contract.errors import InputError
@@ -155,7 +156,9 @@ def parse_rsn(b: bytes, *, wpa1: bool = False) -> RsnInfo:
         raise MalformedElement(f"RSN version {_u16(b, 0)}")
     default_cipher = suite(OUI_MS, 2) if wpa1 else CCMP  # WPA1 defaults to TKIP
     default_akm = suite(OUI_MS, 1) if wpa1 else suite(OUI_IEEE, 1)
-    group, pairwise, akms = default_cipher, (default_cipher,), (default_akm,)
+    group = default_cipher
+    pairwise: tuple[int, ...] = (default_cipher,)
+    akms: tuple[int, ...] = (default_akm,)
     caps: int | None = None
     group_mgmt: int | None = None
     o = 2
@@ -364,7 +367,7 @@ def split_elements(ies: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def decode_elements(elements: list[tuple[int, bytes]]) -> Elements:
+def decode_elements(elements: Sequence[tuple[int, bytes]]) -> Elements:
     """Decode the split elements; raises MalformedElement for a broken element that matters."""
     e = Elements()
     phy = 0

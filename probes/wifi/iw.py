@@ -276,17 +276,17 @@ def _network(bssid: str, top: dict[str, str], sections: dict[str, dict[str, str]
         bssid=bssid,
         ssid=ssid,
         channel=channel,
-        band=band,  # type: ignore[arg-type]
+        band=band,
         channel_width_mhz=width,
         signal_dbm=signal,
-        security=sec.security,  # type: ignore[arg-type]
+        security=sec.security,
         legacy_crypto=sec.legacy_crypto,
-        pmf=sec.pmf,  # type: ignore[arg-type]
+        pmf=sec.pmf,
         generation=generation,
         akm=list(sec.akm),
         ciphers=list(sec.ciphers),
         wifi_6e=band == "6" and generation == 6,
-        phy=phy,  # type: ignore[arg-type]
+        phy=phy,
         hidden=hidden,
         ssid_hex=raw_ssid.hex() if raw_ssid else None,
         frequency_mhz=freq,

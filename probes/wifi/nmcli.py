@@ -210,10 +210,10 @@ def _network(row: dict[str, str]) -> WifiNetwork:
         bssid=row["BSSID"].lower(),
         ssid=ssid,
         channel=channel,
-        band=band,  # type: ignore[arg-type]
+        band=band,
         channel_width_mhz=_int_prefix(row.get("BANDWIDTH", "")),
         signal_dbm=signal_percent_to_dbm(percent) if percent is not None else None,
-        security=sec.security,  # type: ignore[arg-type]
+        security=sec.security,
         legacy_crypto=sec.legacy_crypto,
         pmf=None,
         generation=None,

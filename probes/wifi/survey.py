@@ -142,7 +142,7 @@ def aggregate(samples: Sequence[SurveySample], locations: Sequence[str] = ()) ->
         source = sources.pop() if len(sources) == 1 else "survey"
         scans.append(
             WifiSurvey(
-                source=source if source in ("pcap", "live", "iw", "nmcli") else "survey",  # type: ignore[arg-type]
+                source=source if source in ("pcap", "live", "iw", "nmcli") else "survey",
                 location=location,
                 networks=merge_networks([s.networks for s in taken]),
                 samples=len(taken),
