@@ -59,7 +59,9 @@ def build_device(target_platform: str, role: str, host: str | None, ssh_facts: d
                   *(snmp_facts or {}).get("collection_errors", [])]
     facts["collection_errors"] = all_errors
     facts["sources"] = sources
-    facts["platform"] = target_platform
+    # The evidence names the platform by its canonical name, whatever alias the config used: what is judged from
+    # it (the firmware trains of standards_map/data/firmware_minimums.yaml) is keyed by that name alone.
+    facts["platform"] = platform_for(target_platform).name
     facts["role"] = role
     facts["mgmt_ip"] = host
     if raw_config is not None:

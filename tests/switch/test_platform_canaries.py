@@ -182,3 +182,20 @@ def test_a_scan_under_every_name_stores_no_secret_anywhere(tmp_path: Path):
     }
     assert {"report.json", "report.html", "report.csv"} <= set(places)
     assert leaks(places) == {}
+
+
+@pytest.mark.parametrize("name", supported_platforms())
+def test_the_evidence_names_the_canonical_platform_so_judging_never_sees_an_alias(name: str):
+    """An alias once missed the firmware data too (aruba_procurve: 'No supported-release data')."""
+    from agent.cli.switch import evidence_record, judge
+    from probes.switch.probe import build_device
+
+    platform = platform_for(name)
+    device = build_device(name, "edge", None, platform.read_config(corpus(name)), None, None, [], [])
+    assert device.platform == platform.name
+    fixed = device.model_copy(update={"firmware_version": {"cisco_ios": "17.12.4", "hp_procurve": "WC.16.11.0012",
+                                                           "aruba_aoscx": "FL.10.13.1000",
+                                                           "juniper_junos": "23.4R2"}[platform.name]})
+    results = judge(evidence_record(fixed, "sw"), "secondary")
+    details = {r.detail for r in results if r.check == "switch_firmware_supported"}
+    assert details and not any("No supported-release data" in d for d in details), details
