@@ -42,6 +42,7 @@ def test_every_snmp_table_becomes_the_one_auth_model(tmp_path: Path, monkeypatch
 
     key = tmp_path / "key"
     key.write_text("v3-secret-value\n", encoding="utf-8")
+    key.chmod(0o600)  # a secret file anyone else can read is refused (issue 9)
     monkeypatch.setenv("SN_COMMUNITY", "c0mmunity")
     v3 = {"version": "v3", "v3": {"user": "auditor", "auth_key": {"file": str(key)}, "priv_key": {"file": str(key)}}}
     config = Config.model_validate({
