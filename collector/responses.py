@@ -57,7 +57,7 @@ class ReportSummaryOut(BaseModel):
     agent_id: str
     agent_version: str
     keyid: str
-    summary: dict[str, int]
+    summary: dict[str, int | dict[str, int]]
 
 
 class ResultOut(BaseModel):

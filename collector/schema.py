@@ -87,5 +87,5 @@ class IngestReport(_Lenient):
     standards_version: str = Field(max_length=50)
     evidence: list[IngestEvidence]
     results: list[IngestResult]
-    summary: dict[str, int]
+    summary: dict[str, int | dict[str, int]]
     requirements: list[IngestRequirement] = Field(default_factory=list)

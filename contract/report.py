@@ -48,7 +48,9 @@ class Report(BaseModel):
     standards_version: str
     evidence: list[EvidenceRecord]
     results: list[Result]
-    summary: dict[str, int] = Field(description="results counted by status")
+    summary: dict[str, int | dict[str, int]] = Field(
+        description="results (checks) counted by status, and `requirements`: requirements counted by status"
+    )
     requirements: list[RequirementStatus] = Field(description="each requirement's overall status")
     probes: list[ProbeSummary] = Field(default_factory=list)
     site_profile: SiteProfile = Field(description="phase, site knowledge and thresholds used to judge")

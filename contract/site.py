@@ -20,6 +20,11 @@ class SchoolSsid(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     ssid: str
     role: SsidRole
+    per_device_keys: bool = Field(
+        default=False,
+        description="The school says this passphrase SSID gives each device its own key (iPSK/DPSK/PPSK); "
+        "beacons cannot show it",
+    )
 
 
 class WifiSite(BaseModel):

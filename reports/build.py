@@ -27,6 +27,7 @@ def build_report(
     evaluated_at: datetime,
 ) -> Report:
     results = evaluate(standards, evidence, site, attestations, evaluated_at)
+    requirements = requirement_statuses(standards, results)
     return Report(
         report_id=report_id,
         site=ReportSite(id=site.id, name=site.name, phase=site.phase, trust=site.trust),
@@ -37,8 +38,8 @@ def build_report(
         standards_version=standards.version,
         evidence=list(evidence),
         results=results,
-        summary=summarise(results),
-        requirements=requirement_statuses(standards, results),
+        summary=summarise(results, requirements),
+        requirements=requirements,
         probes=list(probes),
         site_profile=site,
         attestations=list(attestations),

@@ -34,10 +34,13 @@ def evaluate(
 
 
 def requirement_statuses(standards: StandardsMap, results: Iterable[Result]) -> list[RequirementStatus]:
-    by_req: dict[str, list[Status]] = {}
+    """Each requirement's status: the worst of its DfE results; good practice can add at most a warning."""
+    dfe: dict[str, list[Status]] = {}
+    practice: dict[str, list[Status]] = {}
     for result in results:
         if result.requirement:
-            by_req.setdefault(result.requirement, []).append(result.status)
+            into = practice if result.good_practice else dfe
+            into.setdefault(result.requirement, []).append(result.status)
     return [
         RequirementStatus(
             id=req.id,
@@ -45,8 +48,9 @@ def requirement_statuses(standards: StandardsMap, results: Iterable[Result]) -> 
             headline=req.headline,
             title=req.title,
             assessment=req.assessment,
-            status=worst(by_req.get(req.id, [])),
+            status=_roll_up(dfe.get(req.id, []), practice.get(req.id, [])),
             when_to_meet=req.when_to_meet,
+            due=req.due,
             remediation=req.remediation,
             source=req.source,
         )
@@ -54,11 +58,58 @@ def requirement_statuses(standards: StandardsMap, results: Iterable[Result]) -> 
     ]
 
 
-def summarise(results: Iterable[Result]) -> dict[str, int]:
+def _roll_up(dfe: list[Status], practice: list[Status]) -> Status:
+    """Worst of the DfE results; a good-practice warning lowers a met requirement to attention, nothing more.
+
+    A good-practice check that could not be measured says nothing about DfE's requirement, so it is left out
+    (it still shows as its own row). With no DfE result at all, the good-practice ones decide (capped at warn).
+    """
+    if not dfe:
+        return worst([_capped(s) for s in practice])
+    base = worst(dfe)
+    if base in (Status.PASS, Status.NOT_APPLICABLE) and Status.WARN in practice:
+        return Status.WARN if base is Status.PASS else base
+    return base
+
+
+def _capped(status: Status) -> Status:
+    return Status.WARN if status is Status.FAIL else status
+
+
+def count_by_status(statuses: Iterable[Status]) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
-    for result in results:
-        counts[result.status.value] += 1
+    for status in statuses:
+        counts[status.value] += 1
     return counts
+
+
+def summarise(
+    results: Iterable[Result], requirements: Iterable[RequirementStatus] | None = None
+) -> dict[str, int | dict[str, int]]:
+    """The report's summary: results (checks) counted by status, and ``requirements`` counted by status."""
+    summary: dict[str, int | dict[str, int]] = dict(count_by_status(r.status for r in results))
+    if requirements is not None:
+        summary["requirements"] = count_by_status(r.status for r in requirements)
+    return summary
+
+
+Priority = str  # "act_now", "plan", "by_2030", "confirm", "unmeasured" or "" (nothing to do)
+PRIORITY_OF_DUE: dict[str, Priority] = {"now": "act_now", "next_upgrade": "plan", "by_2030": "by_2030"}
+
+
+def priority(status: Status, due: str) -> Priority:
+    """Where a requirement goes on the report's first screen: not met or needing attention, by DfE's timing.
+
+    Red ("act now") is only what is not met (or needs attention) and due now; not met and due at the next
+    upgrade is something to plan for, not an alarm.
+    """
+    if status in (Status.FAIL, Status.WARN):
+        return PRIORITY_OF_DUE[due]
+    if status is Status.MANUAL:
+        return "confirm"
+    if status is Status.UNKNOWN:
+        return "unmeasured"
+    return ""
 
 
 def _evaluate_requirement(
@@ -69,17 +120,26 @@ def _evaluate_requirement(
     now: datetime,
     checks: dict[str, CheckSpec],
 ) -> list[Result]:
+    practice = {ref.check: ref.good_practice.source for ref in req.checks if ref.good_practice is not None}
+
     def result(check: str, outcome: Outcome, target: str | None = None, ref: str | None = None) -> Result:
+        source = practice.get(check)
+        status = outcome.status
+        detail = outcome.detail
+        if source is not None and status is Status.FAIL:
+            # DfE does not ask for this: short of good practice is "attention", never "not met".
+            status = Status.WARN
         return Result(
             requirement=req.id,
             check=check,
-            status=outcome.status,
-            detail=outcome.detail,
+            status=status,
+            detail=detail,
             target=target,
             evidence_ref=ref,
             standard=req.standard,
             measured=outcome.measured,
             expected=outcome.expected,
+            good_practice=source,
         )
 
     if site.phase not in req.phases:

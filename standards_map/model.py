@@ -10,11 +10,27 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contract.results import Due
 from contract.site import PHASES, Phase
 
 StandardId = Literal["broadband", "switching", "wireless", "cyber", "filtering"]
 Assessment = Literal["automated", "partial", "manual"]
 STANDARD_FILES: tuple[StandardId, ...] = ("broadband", "switching", "wireless", "cyber", "filtering")
+
+
+class GoodPractice(BaseModel):
+    """Where a check that DfE does not ask for comes from (a CIS benchmark, NCSC guidance, a vendor's guide)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    source: str = Field(min_length=1, description="Who recommends it, e.g. 'NCSC: Logging and monitoring'")
+    url: str | None = Field(default=None, description="A public page that says it (https)")
+
+    @field_validator("url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(f"good-practice url {value!r} is not an https:// address")
+        return value
 
 
 class CheckRef(BaseModel):
@@ -30,6 +46,10 @@ class CheckRef(BaseModel):
         default_factory=lambda: {"all": {}}
     )
     note: str | None = Field(default=None, description="Where a threshold comes from when it is not DfE's")
+    good_practice: GoodPractice | None = Field(
+        default=None,
+        description="Set when DfE's text does not ask for this check: it can make the requirement warn at most",
+    )
 
     def params_for(self, phase: Phase) -> dict[str, Any] | None:
         if phase in self.params:
@@ -61,8 +81,11 @@ class Requirement(BaseModel):
     title: str = Field(description="DfE title, verbatim")
     summary: str = Field(description="What it asks, in plain words")
     source: str
-    text_taken_on: date
-    when_to_meet: str
+    text_taken_on: date = Field(
+        description="The date of the GOV.UK page version the title and text were transcribed from (its update stamp)"
+    )
+    when_to_meet: str = Field(description="DfE's 'When to meet the standard' line, quoted")
+    due: Due = Field(description="When DfE expects it met, from the when-to-meet line")
     assessment: Assessment
     phases: list[Phase] = Field(default_factory=lambda: list(PHASES))
     checks: list[CheckRef] = Field(default_factory=list)

@@ -47,6 +47,7 @@ CONTRACT_CHECK_IDS = (
     "broadband_backup_connection",
     "broadband_full_fibre",
     "broadband_latency_under_load",
+    "wifi_school_ssids_individual_auth",
 )
 
 MIN_REQUIREMENTS = {"broadband": 3, "switching": 4, "wireless": 4, "cyber": 7, "filtering": 4}
@@ -158,7 +159,7 @@ def test_every_contract_check_is_used():
 
 
 def test_contract_checks_are_all_registered():
-    assert len(CONTRACT_CHECK_IDS) == 32
+    assert len(CONTRACT_CHECK_IDS) == 33
     assert sorted(set(CONTRACT_CHECK_IDS) - set(registry())) == []
 
 
@@ -196,7 +197,8 @@ def test_other_thresholds():
     for ref in _ref("switch_core_redundant_power"):
         assert ref.params_for("college")["min_supplies"] >= 2
     (generation,) = _ref("wifi_latest_generation")
-    assert generation.params_for("primary") == {"pass_generation": 7, "warn_generation": 6}
+    # DfE: Wi-Fi 7 "at a minimum" when upgrading, so nothing older is met (it is due at the next upgrade).
+    assert generation.params_for("primary") == {"pass_generation": 7, "warn_generation": 7}
     (signal,) = _ref("wifi_signal_coverage")
     assert signal.params_for("secondary") == {"min_signal_dbm": -67}
     assert signal.note and "not a DfE figure" in signal.note

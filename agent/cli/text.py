@@ -10,7 +10,8 @@ from standards_map.model import StandardsMap
 def report_text(report: Report, standards: StandardsMap) -> str:
     lines = [
         f"{report.site.name} ({report.site.phase.replace('_', '-')}) - audit {report.finished_at:%Y-%m-%d %H:%M} UTC",
-        "Results: " + ", ".join(f"{STATUS_LABEL[k].lower()} {v}" for k, v in report.summary.items() if v),
+        "Results: "
+        + ", ".join(f"{STATUS_LABEL[k].lower()} {v}" for k, v in report.summary.items() if isinstance(v, int) and v),
         "",
     ]
     for std in standards.standards:

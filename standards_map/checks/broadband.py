@@ -131,13 +131,18 @@ def broadband_full_fibre(
 def broadband_backup_connection(
     ev: BroadbandLinks, *, min_links: int = 2, failover_test_max_age_days: int = 365
 ) -> Outcome:
-    """Pass with at least two WAN links (up, when seen on the router) of different types, failover tested."""
+    """At least two WAN links of different service types, with automatic failover between them.
+
+    DfE asks for "multiple broadband services of different types", "multiple routers" and "automatic
+    failover": what nobody has recorded (line types, failover) stays unknown rather than passing. The routers
+    are judged by ``firewall_ha_or_second_router`` from the firewall's configuration.
+    """
     # A declared link is in service by declaration; a polled one must be operationally up.
     up = [link for link in ev.links if link.oper_up or (ev.source == "declared" and link.oper_up is None)]
     names = ", ".join(link.name for link in up)
     where = "declared" if ev.source == "declared" else f"up on {ev.router}"
     measured = f"{len(up)} WAN link(s) {where}"
-    expected = f">= {min_links} of different types"
+    expected = f">= {min_links} of different types, automatic failover"
     if len(up) < min_links:
         down = [link.name for link in ev.links if link not in up]
         extra = f" ({', '.join(down)} down)" if down else ""
@@ -148,16 +153,31 @@ def broadband_backup_connection(
         )
     types = {link.type for link in up if link.type}
     if len(types) == 1 and all(link.type for link in up):
-        return warned(
+        return failed(
             f"{len(up)} WAN links ({names}) are all {next(iter(types))}: DfE asks for a backup of a different "
             "type, so one fault does not take both down.",
             measured,
             expected,
         )
-    if ev.source == "declared" and ev.failover_tested_on is None:
-        return warned(f"{len(up)} WAN links are declared ({names}) but no failover test date is recorded.",
+    if ev.automatic_failover is False:
+        return failed(f"{len(up)} WAN links ({names}), but failover between them is not automatic.",
                       measured, expected)
-    if ev.failover_tested_on is not None and ev.checked_on is not None:
+    missing = []
+    if len(types) < 2 or not all(link.type for link in up):
+        missing.append("the links' service types")
+    if ev.automatic_failover is None:
+        missing.append("whether failover is automatic")
+    if missing:
+        return unknown(
+            f"{len(up)} WAN links are {where} ({names}), but nobody has recorded {' or '.join(missing)} "
+            "([broadband] wan_links, or the link aliases on the router).",
+            measured,
+            expected,
+        )
+    if ev.failover_tested_on is None:
+        return warned(f"{len(up)} WAN links are {where} ({names}) but no failover test date is recorded.",
+                      measured, expected)
+    if ev.checked_on is not None:
         age = (ev.checked_on - ev.failover_tested_on).days
         if age > failover_test_max_age_days:
             return warned(
@@ -166,8 +186,6 @@ def broadband_backup_connection(
                 measured,
                 expected,
             )
-    if ev.automatic_failover is False:
-        return warned(f"{len(up)} WAN links ({names}), but failover between them is not automatic.",
-                      measured, expected)
-    unknown_types = "" if types else " (line types not known: confirm they differ)"
-    return passed(f"{len(up)} WAN links are {where} ({names}){unknown_types}.", measured, expected)
+    return passed(
+        f"{len(up)} WAN links of different types are {where} ({names}) with automatic failover.", measured, expected
+    )

@@ -254,6 +254,31 @@ def switch_uplink_capacity_2x10g(ev: SwitchDevice, *, min_links: int = 2, min_li
 
 
 @check(evidence=SwitchDevice)
+def switch_ap_ports_multigig(ev: SwitchDevice, *, min_mbps: int = 2500) -> Outcome:
+    """Ports with a wireless access point on them (seen through LLDP) run at multi-gig speed (2.5 Gbps or more)."""
+    if ev.ports is None:
+        return unknown("Could not read the ports." + _why(ev))
+    aps = [p for p in ev.ports if p.neighbour_is_ap and p.oper_up is not False]
+    if not aps:
+        if ev.lldp_neighbours is None:
+            return unknown("Could not read the LLDP neighbours, so access points cannot be found." + _why(ev))
+        return not_applicable("No wireless access point is connected to this switch (none seen through LLDP).")
+    measured_aps = [p for p in aps if p.speed_mbps is not None]
+    if not measured_aps:
+        return unknown(f"{len(aps)} access point port(s) found, but their speed is not in the collected output.")
+    slow = [p for p in measured_aps if (p.speed_mbps or 0) < min_mbps]
+    expected = f">= {min_mbps / 1000:g} Gbps"
+    slowest = min(p.speed_mbps or 0 for p in measured_aps)
+    measured = f"slowest {slowest} Mbps"
+    if not slow:
+        return passed(f"All {len(measured_aps)} access point port(s) run at multi-gig speed.", measured, expected)
+    shown = ", ".join(f"{p.name} ({p.neighbour or 'AP'}, {p.speed_mbps} Mbps)" for p in slow[:4])
+    return failed(
+        f"{len(slow)} of {len(measured_aps)} access point port(s) run below multi-gig: {shown}.", measured, expected
+    )
+
+
+@check(evidence=SwitchDevice)
 def switch_core_redundant_power(ev: SwitchDevice, *, min_supplies: int = 2) -> Outcome:
     """A core switch has at least two working power supplies."""
     if ev.role != "core":

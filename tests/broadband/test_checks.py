@@ -95,17 +95,27 @@ def links(*items: tuple[str, bool | None, str | None], **fields) -> BroadbandLin
 @pytest.mark.parametrize(
     ("evidence", "status", "words"),
     [
-        (links(("Gi0/0", True, "leased_line"), ("Gi0/1", True, "fttp")), "pass", "2 WAN links are up"),
-        (links(("Gi0/0", True, None), ("Gi0/1", True, None)), "pass", "confirm they differ"),
+        # DfE (BB-3): "multiple broadband services of different types", "multiple routers" configured for
+        # "automatic failover" (the routers are judged by firewall_ha_or_second_router).
+        (links(("Gi0/0", True, "leased_line"), ("Gi0/1", True, "fttp")), "unknown", "whether failover is automatic"),
+        (links(("Gi0/0", True, None), ("Gi0/1", True, None)), "unknown", "service types"),
+        (links(("Gi0/0", True, "leased_line"), ("Gi0/1", True, "fttp"), automatic_failover=True,
+               failover_tested_on=date(2026, 9, 1)), "pass", "automatic failover"),
         (links(("Gi0/0", True, "fttp"), ("Cell0", False, "4g")), "fail", "Cell0 down"),
         (links(("Gi0/0", True, "fttp")), "fail", "Only 1 WAN link"),
-        (links(("Gi0/0", True, "fttp"), ("Gi0/1", True, "fttp")), "warn", "different type"),
-        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared"), "warn", "no failover test"),
-        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared",
+        (links(("Gi0/0", True, "fttp"), ("Gi0/1", True, "fttp")), "fail", "different type"),
+        # Unknown stays unknown: nobody recorded whether failover is automatic, or what the lines are.
+        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared"), "unknown",
+         "whether failover is automatic"),
+        (links(("A", None, None), ("B", None, "4g"), source="declared", automatic_failover=True), "unknown",
+         "service types"),
+        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared", automatic_failover=True),
+         "warn", "no failover test"),
+        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared", automatic_failover=True,
                failover_tested_on=date(2026, 9, 1)), "pass", "declared"),
-        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared",
+        (links(("A", None, "leased_line"), ("B", None, "4g"), source="declared", automatic_failover=True,
                failover_tested_on=date(2024, 9, 1)), "warn", "test it again"),
-        (links(("A", True, "leased_line"), ("B", True, "4g"), automatic_failover=False), "warn", "not automatic"),
+        (links(("A", True, "leased_line"), ("B", True, "4g"), automatic_failover=False), "fail", "not automatic"),
     ],
 )
 def test_backup_connection(evidence, status, words):

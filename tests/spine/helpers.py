@@ -25,6 +25,7 @@ def requirement(rid: str, **overrides: Any) -> dict[str, Any]:
         "source": SOURCE,
         "text_taken_on": "2026-09-16",
         "when_to_meet": "Now.",
+        "due": "now",
         "assessment": "automated",
         "remediation": "Fix it.",
     }

@@ -51,10 +51,14 @@ def test_lab_scan_end_to_end(lab: dict[str, Any], tmp_path: Path) -> None:
             status[(result.check, Path(result.target or "").name)] = result.status.value
     assert status[("wifi_no_rogue_school_ssid", "car-park.pcap")] == "fail"
     assert status[("wifi_no_legacy_encryption", "science-block.pcap")] == "fail"
-    assert status[("wifi_no_open_networks", "science-block.pcap")] == "fail"
+    # The open SSID there is the guest network: DfE judges guests on separation and filtering, not a login.
+    assert status[("wifi_no_open_networks", "science-block.pcap")] == "pass"
+    assert status[("wifi_school_ssids_individual_auth", "science-block.pcap")] == "fail"
     assert status[("wifi_no_open_networks", "main-building.pcap")] == "pass"
-    assert status[("wifi_latest_generation", "main-building.pcap")] == "warn"
-    assert status[("wifi_signal_coverage", "Library")] == "fail"
+    # DfE asks for Wi-Fi 7 "at a minimum" at the next upgrade: Wi-Fi 6 is not met (and due then).
+    assert status[("wifi_latest_generation", "main-building.pcap")] == "fail"
+    # -67 dBm is industry practice, not DfE: a weak room is "attention", never "not met".
+    assert status[("wifi_signal_coverage", "Library")] == "warn"
     assert status[("wifi_signal_coverage", "Main hall")] == "pass"
     assert status[("wifi_signal_coverage", "Music room")] == "unknown"
     assert status[("wifi_guest_isolated", "Riverside-Guest")] == "fail"
