@@ -134,6 +134,7 @@ _PASSPHRASE_MODES = {"wpa-personal", "wpa2-personal", "wpa3-personal", "wep"}
 
 
 @check(evidence=WifiScan)
+@_says_how_much_was_read
 def wifi_school_ssids_individual_auth(ev: WifiScan, *, site: SiteProfile) -> Outcome:
     """Staff and student SSIDs authenticate each user or device individually (802.1X / enterprise)."""
     if not site.wifi.ssids:
