@@ -111,7 +111,7 @@ def test_opnsense_24_7(realworld):
     # <otp_seed/>: passwords alone, though OPNsense offers TOTP.
     assert sorted(a.name for a in ev.admin_accounts) == ["oxidized", "root"]
     assert v["firewall_admin_mfa"] == "fail"
-    assert v["firewall_central_admin_auth"] == "fail"
+    assert v["firewall_central_admin_auth"] == "warn"  # good practice (DfE does not name central AAA)
     # No <noantilockout>: any LAN host may open the admin page (good practice: warn).
     assert v["firewall_admin_trusted_hosts"] == "warn"
     # '<snmpd><rocommunity>public</rocommunity>' but no net-snmp plugin: no agent runs, the default is stored.
@@ -147,7 +147,7 @@ def test_pfsense_ce_2_7_2(realworld):
     # One admin with a '<bcrypt-hash>' and no <authserver>: local password only, no MFA, no central login.
     assert [a.name for a in ev.admin_accounts] == ["admin"]
     assert v["firewall_admin_mfa"] == "fail"
-    assert v["firewall_central_admin_auth"] == "fail"
+    assert v["firewall_central_admin_auth"] == "warn"  # good practice (DfE does not name central AAA)
     assert v["firewall_admin_trusted_hosts"] == "warn"
     # '<syslog><filterdescriptions>1</filterdescriptions></syslog>': no remote syslog server.
     assert v["firewall_remote_logging_configured"] == "fail"
