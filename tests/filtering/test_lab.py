@@ -197,3 +197,26 @@ def test_scan_combines_the_segments_into_one_report(kept, kept_runs, tmp_path):
     assert table["student"]["social"] == 1 and table["staff"]["social"] == 0 and table["guest"]["adult"] == 1
     status = {r["requirement"]: r["status"] for r in report["results"] if r["check"] == "filtering_profiles_differ"}
     assert status == {"dfe.filtering.blocks-harmful-content": "pass"}
+
+
+def test_scan_tests_from_the_network_it_is_on(kept, tmp_path):
+    """`schoolnet scan` on a student machine: the filtering area runs the list from there, like filtering test."""
+    config = tomllib.loads(kept.config.read_text())
+    config["filtering"].update(runs_file=str(tmp_path / "runs.jsonl"), segment="student", tests_file=str(
+        kept.netns.write_tests("verdict.csv", VERDICT_TESTS)))
+    path = tmp_path / "scan.toml"
+    path.write_text(tomli_w.dumps(config))
+    argv = kept.netns.exec_argv("student", sys.executable, "-m", "agent", "scan", "--config", str(path), "--only",
+                                "filtering", "--output", str(tmp_path / "out"), "--format", "json")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stdout)
+    run = next(e for e in report["evidence"] if e["kind"] == "filtering.test")
+    assert run["target"] == "segment student" and run["data"]["segment_source"] == "config"
+    assert {t["how"] for t in run["data"]["tests"] if t["outcome"] == "blocked"} == {
+        "dns-nxdomain", "dns-sinkhole", "block-page", "tls-intercepted", "reset"}
+    status = {(r["requirement"], r["check"]): r["status"] for r in report["results"]
+              if r["check"].startswith("filtering_")}
+    assert status[("dfe.filtering.blocks-harmful-content", "filtering_categories_blocked")] == "pass"
+    assert status[("dfe.broadband.security-safeguarding", "filtering_illegal_content_blocked")] == "pass"
+    assert status[("dfe.filtering.unmanaged-devices-separated", "filtering_guest_filtered")] == "unknown"
+    assert (tmp_path / "runs.jsonl").read_text().count("\n") == 1  # kept for the audit
