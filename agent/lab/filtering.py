@@ -349,13 +349,14 @@ class FilteringNetns:
 
 
 class FilteringLab:
-    """Lab component for ``schoolnet demo`` (root only): the well-kept filter, tested from each segment as a
-    technician would, walking the laptop round; the scan then combines those runs (``test_here = false``:
-    the demo's own machine is on none of the lab's segments)."""
+    """Lab component for ``schoolnet demo`` (root only): the leaky filter (students filtered like staff, Bing safe
+    search off for students, the guest network unfiltered: the findings the standard is about), tested from each
+    segment as a technician would, walking the laptop round; the scan then combines those runs
+    (``test_here = false``: the demo's own machine is on none of the lab's segments)."""
 
     name = "filtering"
 
-    def __init__(self, profile: LabProfile = "well-kept") -> None:
+    def __init__(self, profile: LabProfile = "leaky") -> None:
         self.lab: FilteringNetns | None = None
         self.profile = profile
         self.skipped: str | None = None
