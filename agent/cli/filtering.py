@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agent.cli.common import Format, emit, err
-from agent.errors import CannotRunError, ConfigError, UsageError
+from agent.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -54,7 +54,6 @@ def register(app: typer.Typer) -> None:
         from agent.config.filtering import FilteringConfig, audit_settings, build_settings, current_ssid
         from agent.config.sections import AgentConfig
         from probes.filtering.probe import measure, record_and_combine
-        from probes.filtering.resolve import NoResolver
         from probes.filtering.runs import RunsFileError
 
         if fmt not in (Format.text, Format.json):
@@ -65,10 +64,7 @@ def register(app: typer.Typer) -> None:
         settings = build_settings(fc, segment=segment, tests_file=tests, ssid=current_ssid())
         err.print(f"Testing {len(settings.tests)} addresses from segment {settings.segment!r} "
                   f"({settings.segment_source}) ...")
-        try:
-            stored = asyncio.run(measure(settings))
-        except NoResolver as exc:
-            raise CannotRunError(f"filtering test: {exc}") from None
+        stored = asyncio.run(measure(settings))
         run, safe = stored.test, stored.safe_search
         evidence: list[Evidence] = [run, *([safe] if safe else [])]
         try:

@@ -10,19 +10,39 @@ from __future__ import annotations
 
 import asyncio
 
-from contract.evidence.filtering import FilteringAudit, FilteringSafeSearch, FilteringTest
+from contract.evidence.filtering import FilteringAudit, FilteringSafeSearch, FilteringTest, SafeSearchResult, UrlTest
 from probes.base import Observation, ProbeTask, utcnow
 from probes.filtering import runs as runs_store
-from probes.filtering.resolve import make_resolver, resolvers_of
+from probes.filtering.resolve import NoResolver, make_resolver, resolvers_of
 from probes.filtering.runs import StoredRun
-from probes.filtering.safesearch import check_all
+from probes.filtering.safesearch import ENGINES, check_all
 from probes.filtering.settings import AuditSettings, FilteringSettings
 from probes.filtering.tester import run_list
 
 
+def _no_dns(settings: FilteringSettings, reason: str) -> StoredRun:
+    """No resolver at all: every address (and engine) is unknown, with the reason."""
+    tested_at = utcnow()
+    tests = [UrlTest(category=e.category, url=e.url, outcome="unknown", detail=reason, elapsed_ms=0)
+             for e in settings.tests]
+    test = FilteringTest(
+        segment=settings.segment, role=settings.role, segment_source=settings.segment_source, ssid=settings.ssid,
+        tested_at=tested_at, resolvers=[], test_list=settings.test_list, timeout_s=settings.timeout_s,
+        expect_blocked=settings.expect_blocked, expect_allowed=settings.expect_allowed, tests=tests,
+    )
+    engines = [SafeSearchResult(engine=engine, hostnames=list(names), enforced_endpoint=" / ".join(ends),
+                                enforced=None, detail=reason) for engine, (names, ends) in ENGINES.items()]
+    safe = FilteringSafeSearch(segment=settings.segment, role=settings.role, tested_at=tested_at, resolvers=[],
+                               engines=engines) if settings.safe_search else None
+    return StoredRun(test=test, safe_search=safe)
+
+
 async def measure(settings: FilteringSettings) -> StoredRun:
-    """Run the test list (and safe search) now. Raises NoResolver when the machine has no resolver at all."""
-    resolver = make_resolver(settings.resolvers)
+    """Run the test list (and safe search) now; with no resolver at all, every result is unknown with why."""
+    try:
+        resolver = make_resolver(settings.resolvers)
+    except NoResolver as exc:
+        return _no_dns(settings, str(exc))
     tested_at = utcnow()
     tests = run_list(settings, resolver)
     if settings.safe_search:

@@ -220,3 +220,22 @@ def test_scan_tests_from_the_network_it_is_on(kept, tmp_path):
     assert status[("dfe.broadband.security-safeguarding", "filtering_illegal_content_blocked")] == "pass"
     assert status[("dfe.filtering.unmanaged-devices-separated", "filtering_guest_filtered")] == "unknown"
     assert (tmp_path / "runs.jsonl").read_text().count("\n") == 1  # kept for the audit
+
+
+def test_no_resolver_at_all_gives_unknown_with_the_reason(kept, tmp_path):
+    """A network namespace whose resolv.conf names no server: every address is unknown, and says why."""
+    config = tomllib.loads(kept.config.read_text())
+    config["filtering"].update(runs_file=str(tmp_path / "runs.jsonl"))
+    path = tmp_path / "c.toml"
+    path.write_text(tomli_w.dumps(config))
+    etc = Path("/etc/netns") / kept.netns.lab.ns("student") / "resolv.conf"  # type: ignore[union-attr]
+    saved = etc.read_text()
+    try:
+        etc.write_text("# no nameserver here\n")
+        code, payload = kept.run("student", "--config", str(path))
+    finally:
+        etc.write_text(saved)
+    assert code == 4
+    reason = "no DNS resolver is configured on this machine (/etc/resolv.conf)"
+    assert {t["detail"] for t in payload["tests"]} == {reason}
+    assert {e["enforced"] for e in payload["safe_search"]} == {None}
