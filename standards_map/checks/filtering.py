@@ -23,6 +23,11 @@ from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, passed, unknown, warned
 
 
+def _n(count: int, what: str) -> str:
+    """'1 adult-content test address' / '3 adult-content test addresses'."""
+    return f"{count} {what} test address" + ("" if count == 1 else "es")
+
+
 def _urls(tests: Sequence[UrlTest], limit: int = 3) -> str:
     shown = ", ".join(t.url for t in tests[:limit])
     return shown + (f" and {len(tests) - limit} more" if len(tests) > limit else "")
@@ -41,19 +46,19 @@ def _all_blocked(
     measured = f"{len(blocked)} of {len(tests)} blocked" if tests else "no test addresses"
     expected = f"every {what} test address blocked"
     if allowed:
-        return failed(f"{len(allowed)} of {len(tests)} {what} test addresses were reachable from {where}: "
-                      f"{_urls(allowed)}.", measured, expected)
+        return failed(f"{len(allowed)} of {_n(len(tests), what)} reachable from {where}: {_urls(allowed)}.",
+                      measured, expected)
     if not tests:
         return unknown(f"The test list has no {what} test addresses ({', '.join(categories)}); {how_to_add}",
                        measured, expected)
     if unsure:
-        return unknown(f"{len(unsure)} {what} test address(es) could not be told from {where}: "
-                       f"{unsure[0].url} ({unsure[0].detail}).", measured, expected)
+        return unknown(f"{_n(len(unsure), what)} could not be told from {where}: {unsure[0].url} "
+                       f"({unsure[0].detail}).", measured, expected)
     hows = ", ".join(sorted({t.how for t in blocked if t.how}))
     if missing:
-        return unknown(f"All {len(tests)} {what} test addresses are blocked from {where} ({hows}), but the list "
-                       f"has none for {', '.join(missing)}; {how_to_add}", measured, expected)
-    return passed(f"All {len(tests)} {what} test addresses are blocked from {where} ({hows}).", measured, expected)
+        return unknown(f"Blocked from {where}: {_n(len(tests), what)} ({hows}), but the list has none for "
+                       f"{', '.join(missing)}; {how_to_add}", measured, expected)
+    return passed(f"Blocked from {where}: all of {_n(len(tests), what)} ({hows}).", measured, expected)
 
 
 @check(evidence=FilteringTest)
