@@ -41,6 +41,7 @@ class Reason(StrEnum):
     tool_missing = "tool_missing"  # an external tool (iw, nmcli, iperf3) is not installed
     not_connected = "not_connected"  # not on the network the measurement must be taken from
     server_error = "server_error"  # a measurement server answered with an error
+    tls_untrusted = "tls_untrusted"  # the peer's TLS certificate is not trusted (or not the pinned one)
     aborted = "aborted"  # a transfer stopped before it finished
     secret_unavailable = "secret_unavailable"  # a password/community/key the agent could not read
     failed = "failed"  # none of the above

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.errors import InputError, Reason
+
 Facts = dict[str, Any]
 
 # The management services the checks care about, in the order they are reported.
@@ -13,8 +15,10 @@ ADMIN_SERVICES: tuple[str, ...] = ("https", "http", "ssh", "telnet", "snmp")
 DEFAULT_COMMUNITIES = frozenset({"public", "private"})
 
 
-class UnreadableConfig(ValueError):
+class UnreadableConfig(InputError):
     """The input is not a configuration of the platform (not XML, not FortiOS, wrong root element)."""
+
+    default_reason = Reason.not_a_configuration
 
 
 def join_errors(errors: list[str]) -> list[str]:

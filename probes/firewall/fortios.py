@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from probes.firewall.common import ADMIN_SERVICES, DEFAULT_COMMUNITIES, Facts, join_errors
-from probes.firewall.fortios_tree import Node, Tree, logical_lines, parse, parse_header
+from probes.firewall.fortios_tree import Node, Tree, _open_quote, parse, parse_header, split_words
 from probes.firewall.sanitise import REMOVED, scrub_common
 
 # FortiOS defaults for settings a 'show' backup leaves out (FortiOS 6.4-7.6 CLI reference).
@@ -49,6 +49,7 @@ class FortiOS:
     # VDOM contexts in multi-VDOM mode; they change nothing and are allowed only as exactly these words.
     ssh_commands = ("get system status", "get system ha status", "show full-configuration")
     ssh_context_commands = ("config global", "end")
+    config_output = "show full-configuration"  # the output that holds the configuration text
     # REST (read-only token): monitor and cmdb GETs only.
     rest_paths = {
         "status": "/api/v2/monitor/system/status",
@@ -90,30 +91,34 @@ PLATFORM = FortiOS()
 
 
 def scrub_config(text: str) -> str:
-    """FortiOS configuration text with every secret value replaced by ``<removed>`` (keys are kept)."""
+    """FortiOS configuration text with every secret value replaced by ``<removed>`` (keys are kept).
+
+    One pass over the lines, splitting only what it needs (a 50,000-line backup is common)."""
     out: list[str] = []
     path: list[str] = []
-    for line in logical_lines(text):
-        command = line.command
-        indent = line.raw[: line.indent]
-        if command == "config":
-            path.append(" ".join(line.args))
-        elif command == "end" and path:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    i, n = 0, len(lines)
+    while i < n:
+        raw = lines[i]
+        i += 1
+        while _open_quote(raw) and i < n:  # a quoted value (a key, a certificate) runs over several lines
+            raw = raw + "\n" + lines[i]
+            i += 1
+        stripped = raw.lstrip()
+        if stripped.startswith("config "):
+            path.append(" ".join(split_words(stripped)[1:]))
+        elif stripped.rstrip() == "end" and path:
             path.pop()
-        if command in ("set", "append") and line.args:
-            key = line.args[0]
-            values = line.args[1:]
-            secret = (
-                bool(_SECRET_KEY.search(key))
-                or (values[:1] == ["ENC"])
-                or any("PRIVATE KEY" in v for v in values)
-                or (key == "name" and path and path[-1].endswith("snmp community"))
-            )
-            if secret and values:
-                out.append(f"{indent}{command} {key} {REMOVED}")
-                continue
-        out.append(line.raw)
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+        elif stripped.startswith(("set ", "append ")):
+            parts = stripped.split(None, 2)
+            if len(parts) == 3:
+                command, key, rest = parts
+                if (_SECRET_KEY.search(key) or rest.startswith("ENC ") or "PRIVATE KEY" in rest
+                        or (key == "name" and path and path[-1].endswith("snmp community"))):
+                    out.append(f"{raw[: len(raw) - len(stripped)]}{command} {key} {REMOVED}")
+                    continue
+        out.append(raw)
+    return "\n".join(out)
 
 
 def _scopes(tree: Tree) -> tuple[Node, dict[str, Node], bool]:
@@ -186,7 +191,9 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
     interfaces_node = glob.section("system interface")
     admins_node = glob.section("system admin")
     # A whole backup always has interfaces and admins; without them absence proves nothing.
-    whole = interfaces_node is not None and interfaces_node.complete and admins_node is not None
+    # A truncated one is not whole either: what came after the cut is missing, not absent.
+    whole = (interfaces_node is not None and interfaces_node.complete and admins_node is not None
+             and tree.complete)
     missing = [name for name, node in (("system interface", interfaces_node), ("system admin", admins_node),
                                        ("system global", system_global)) if node is None]
     if tree.lines and missing:
@@ -405,3 +412,121 @@ def facts_from_tree(tree: Tree, status: Mapping[str, str]) -> Facts:
         errors.append("the configuration has no 'config firewall policy' section: the rules cannot be judged")
     facts["collection_errors"] = join_errors(errors)
     return facts
+
+
+# ------------------------------------------------------------------------------------------ REST API
+
+# cmdb path -> configuration section. The same sections the CLI backup has, so one reader serves both.
+CMDB_GLOBAL = {
+    "system/global": "system global", "system/interface": "system interface", "system/admin": "system admin",
+    "system/ha": "system ha", "system.snmp/sysinfo": "system snmp sysinfo",
+    "system.snmp/community": "system snmp community", "user/radius": "user radius", "user/tacacs+": "user tacacs+",
+    "user/ldap": "user ldap", "log.syslogd/setting": "log syslogd setting",
+    "log.fortianalyzer/setting": "log fortianalyzer setting", "log.fortiguard/setting": "log fortiguard setting",
+    "system/sdwan": "system sdwan",
+}
+CMDB_VDOM = {"firewall/policy": "firewall policy", "firewall/vip": "firewall vip", "router/static": "router static"}
+# Settings whose value is a list of words in the CLI ("ping https ssh", "10.0.0.0 255.255.255.0").
+_SPLIT = re.compile(r"^(allowaccess|ip6?-?allowaccess|ip|ip6-address|(ip6-)?trusthost\d+|dst|subnet|hbdev|"
+                    r"mappedip|extip)$")
+_ENTRY_KEYS = ("name", "policyid", "seq-num", "id", "q_origin_key")
+
+
+def node_from_cmdb(value: Any) -> Node:
+    """A REST ``results`` value (an object, or a table as a list) as a configuration Node."""
+    if isinstance(value, list):
+        table = Node(line=0, complete=True)
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                key = next((str(item[k]) for k in _ENTRY_KEYS if k in item), str(index))
+                table.entries[key] = node_from_cmdb(item)
+        return table
+    node = Node(line=0, complete=True)
+    for key, item in (value.items() if isinstance(value, dict) else []):
+        if key == "q_origin_key":
+            continue
+        if isinstance(item, list):
+            if all(isinstance(v, dict) and set(v) <= {"name", "q_origin_key"} for v in item):
+                node.settings[key] = [str(v.get("name", v.get("q_origin_key"))) for v in item]
+            else:
+                node.sections[key] = node_from_cmdb(item)
+        elif isinstance(item, dict):
+            node.sections[key] = node_from_cmdb(item)
+        elif item is not None:
+            text = str(item)
+            node.settings[key] = text.split() if _SPLIT.match(key) else [text]
+    return node
+
+
+def collect_api(settings: Any) -> tuple[Facts, str | None]:
+    """Facts from the FortiOS REST API with a read-only token; ApiError when the device cannot be read at all."""
+    from urllib.parse import quote
+
+    from contract.errors import Reason
+    from probes.firewall.fortios_tree import Tree
+    from probes.firewall.rest import ApiClient, ApiError
+
+    client = ApiClient(settings.host, settings.port, headers={"Authorization": f"Bearer {settings.api_token}"},
+                       ca_file=settings.ca_file, fingerprint_sha256=settings.fingerprint_sha256,
+                       timeout_s=settings.timeout_s)
+    errors: list[str] = []
+    try:
+        status_body = client.get_json("/api/v2/monitor/system/status")
+        vdoms = list(settings.vdoms) or ["root"]
+        multi = vdoms != ["root"]
+        root = Node(line=0, complete=True)
+        glob = Node(line=0, complete=True) if multi else root
+        if multi:
+            root.sections["global"] = glob
+            root.sections["vdom"] = Node(line=0, complete=True)
+
+        def read(path: str, params: dict[str, str]) -> Node | None:
+            try:
+                body = client.get_json(f"/api/v2/cmdb/{quote(path, safe='/.')}", params=params)
+            except ApiError as exc:
+                if exc.reason in (Reason.auth_failed, Reason.tls_untrusted, Reason.unreachable):
+                    raise
+                errors.append(str(exc))
+                return None
+            return node_from_cmdb(body.get("results", {}) if isinstance(body, dict) else {})
+
+        for path, section in CMDB_GLOBAL.items():
+            node = read(path, {"global": "1"} if multi else {})
+            if node is not None:
+                glob.sections[section] = node
+        for vdom in vdoms:
+            scope = root if not multi else Node(line=0, complete=True)
+            if multi:
+                root.sections["vdom"].entries[vdom] = scope
+            for path, section in CMDB_VDOM.items():
+                node = read(path, {"vdom": vdom})
+                if node is not None:
+                    scope.sections[section] = node
+        ha_members: int | None = None
+        try:
+            peers = client.get_json("/api/v2/monitor/system/ha-peer")
+            if isinstance(peers, dict) and isinstance(peers.get("results"), list):
+                ha_members = len(peers["results"])
+        except ApiError as exc:
+            if exc.reason in (Reason.auth_failed, Reason.tls_untrusted, Reason.unreachable):
+                raise
+            errors.append(str(exc))
+    finally:
+        client.close()
+    results = status_body.get("results", {}) if isinstance(status_body, dict) else {}
+    model = results.get("model") or (f"FortiGate-{results['model_number']}" if results.get("model_number") else "")
+    version = str(status_body.get("version", "")) if isinstance(status_body, dict) else ""
+    status = {"Version": f"{model or 'FortiGate'} {version},build{status_body.get('build', '')}",
+              "Serial-Number": str(status_body.get("serial") or ""), "Hostname": str(results.get("hostname") or "")}
+    ha = glob.section("system ha")
+    mode = ha.get("mode", "standalone") if ha is not None else None
+    if mode:
+        status["Current HA mode"] = mode
+    if ha_members is not None and mode and mode != "standalone":
+        status["number of member"] = str(ha_members)
+    facts = facts_from_tree(Tree(root=root, header=[], problems=[], open_at_end=[], lines=1), status)
+    facts["collection_errors"] = join_errors([*errors, *facts["collection_errors"]])
+    if not version:
+        facts["collection_errors"].append("the API's system status did not give a FortiOS version")
+    facts["configuration_omitted"] = "read through the REST API (tables), not a configuration backup"
+    return facts, None

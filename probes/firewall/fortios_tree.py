@@ -21,6 +21,7 @@ MAX_DEPTH = 32  # FortiOS nests 5-6 deep; anything deeper is not a FortiOS confi
 
 # A token: a double-quoted string (backslash escapes) or a run of non-blanks.
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
+_TOKEN_PLAIN = re.compile(r'"([^"]*)"|(\S+)')  # the common case: no backslash on the line
 _UNESCAPE = re.compile(r"\\(.)")
 
 
@@ -90,16 +91,26 @@ def logical_lines(text: str) -> Iterator[Line]:
         if stripped.startswith("#"):
             yield Line(start + 1, 0, "#", [], raw)
             continue
-        tokens = [_UNESCAPE.sub(r"\1", t.group(1)) if t.group(1) is not None else t.group(2)
-                  for t in _TOKEN.finditer(raw)]
+        tokens = split_words(raw)
         if not tokens:
             continue
         yield Line(start + 1, len(raw) - len(raw.lstrip()), tokens[0], tokens[1:], raw)
 
 
+def split_words(raw: str) -> list[str]:
+    """The words of one logical line, quotes removed (fast path when nothing is escaped)."""
+    if "\\" not in raw:
+        # findall gives (quoted, bare) pairs; a bare word is never empty, so an empty one means quoted.
+        return [bare or quoted for quoted, bare in _TOKEN_PLAIN.findall(raw)]
+    return [_UNESCAPE.sub(r"\1", t.group(1)) if t.group(1) is not None else t.group(2)
+            for t in _TOKEN.finditer(raw)]
+
+
 def _open_quote(text: str) -> bool:
     if '"' not in text:
         return False
+    if "\\" not in text:
+        return text.count('"') % 2 == 1
     count = 0
     escaped = False
     for ch in text:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from xml.etree.ElementTree import Element, SubElement
 
 from probes.firewall.common import DEFAULT_COMMUNITIES, Facts
-from probes.firewall.xmlconfig import ConfigXmlPlatform, present, text_of, truthy
+from probes.firewall.xmlconfig import ConfigXmlPlatform, text_of, truthy
 
 
 class OPNsense(ConfigXmlPlatform):
@@ -25,6 +26,9 @@ class OPNsense(ConfigXmlPlatform):
     version_comment = re.compile(r"<!--\s*opnsense\s+v?(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
     ssh_enable_path = "system/ssh/enabled"
     # REST (key + secret, GET only).
+    config_output = "config"
+    ssh_commands: tuple[str, ...] = ()
+    ssh_context_commands: tuple[str, ...] = ()
     rest_paths = {
         "firmware": "/api/core/firmware/status",
         "config": "/api/core/backup/download/this",
@@ -107,4 +111,25 @@ class OPNsense(ConfigXmlPlatform):
 
 PLATFORM = OPNsense()
 
-__all__ = ["PLATFORM", "OPNsense", "present"]
+
+
+def collect_api(settings: Any) -> tuple[Facts, str]:
+    """Facts from OPNsense's API (key + secret): the firmware status and the configuration backup."""
+    from probes.firewall.rest import ApiClient
+
+    client = ApiClient(settings.host, settings.port, auth=(settings.api_key or "", settings.api_secret or ""),
+                       ca_file=settings.ca_file, fingerprint_sha256=settings.fingerprint_sha256,
+                       timeout_s=settings.timeout_s)
+    try:
+        status = client.get_json(PLATFORM.rest_paths["firmware"])
+        body, _ = client.get(PLATFORM.rest_paths["config"])
+    finally:
+        client.close()
+    product = status.get("product") if isinstance(status, dict) else None
+    version = (product or {}).get("product_version") if isinstance(product, dict) else None
+    version = version or (status.get("product_version") if isinstance(status, dict) else None) or ""
+    text = body.decode("utf-8", errors="replace")
+    facts = PLATFORM.parse_outputs({"config": text, "version": str(version)})
+    if not version:
+        facts["collection_errors"].append("the firmware status did not give an OPNsense version")
+    return facts, text

@@ -26,6 +26,7 @@ class PfSense(ConfigXmlPlatform):
     # SSH: read-only file reads, exactly these (run as exec requests, so the console menu never starts).
     ssh_commands = ("cat /etc/version", "cat /conf/config.xml")
     ssh_context_commands: tuple[str, ...] = ()
+    config_output = "cat /conf/config.xml"
 
     def parse_outputs(self, outputs: Mapping[str, str]) -> Facts:
         facts = self.facts(self.load(outputs["cat /conf/config.xml"]))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
+from contract.errors import Reason
 from probes.firewall.common import DEFAULT_COMMUNITIES, Facts, UnreadableConfig, join_errors
 from probes.firewall.sanitise import REMOVED, scrub_common
 
@@ -30,7 +31,7 @@ DEFAULT_SSHGUARD_BLOCKTIME_S = 120
 SSHGUARD_SCORE_PER_ATTEMPT = 10
 
 # Elements whose text is a secret. Tags are matched whole; _SECRET_TAG catches the rest by shape.
-_SECRET_TAGS = frozenset({
+_SECRET_TAGS = frozenset(t.lower() for t in {
     "password", "bcrypt-hash", "sha512-hash", "md5-hash", "nt-hash", "prv", "psk", "pre-shared-key", "secret",
     "secret2", "radius_secret", "ldap_bindpw", "otp_seed", "rocommunity", "rwcommunity", "community",
     "authorizedkeys", "key", "apikey", "tls", "shared_key", "passphrase", "ipsecpsk", "presharedkey",
@@ -56,7 +57,8 @@ def load_xml(text: str, root_tag: str, what: str) -> Element:
     except SyntaxError as exc:  # ParseError
         line, column = getattr(exc, "position", (None, None))
         where = f"line {line}, column {column}: " if line else ""
-        raise UnreadableConfig(f"{where}not well-formed XML (truncated or damaged)") from None
+        raise UnreadableConfig(f"{where}not well-formed XML (truncated or damaged)", reason=Reason.truncated) \
+            from None
     if root.tag != root_tag:
         raise UnreadableConfig(f"the root element is <{root.tag}>, not <{root_tag}>: not a {what} config.xml")
     depth = _depth(root)
@@ -84,9 +86,10 @@ def scrub_xml(root: Element) -> str:
     clean = copy.deepcopy(root)
     for element in clean.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _NOT_SECRET:
+        lower = tag.lower()  # OPNsense's newer models capitalise some tags (<Key> of an IPsec pre-shared key)
+        if lower in _NOT_SECRET:
             continue
-        if (tag in _SECRET_TAGS or _SECRET_TAG.search(tag)) and (element.text or "").strip():
+        if (lower in _SECRET_TAGS or _SECRET_TAG.search(tag)) and (element.text or "").strip():
             element.text = REMOVED
         elif tag == "crt" and (element.text or "").strip():
             element.text = "<certificate omitted>"  # public, but long: it adds nothing to an audit
