@@ -36,6 +36,7 @@ SECTION_BUILDERS: list[str] = [
     "reports.area_wifi:rooms_table",
     "reports.area_broadband:history_table",
     "reports.area_filtering:segments_table",
+    "reports.area_firewall_config:devices_table",
 ]
 
 
