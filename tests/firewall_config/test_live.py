@@ -31,6 +31,7 @@ def firewall_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         LabFirewall("OPN-UNTRUSTED", "opnsense", "api", "opnsense_leaky", untrusted_tls=True),
         LabFirewall("PF-WRONG", "pfsense", "ssh", "pfsense_good", wrong_credentials=True),
         LabFirewall("FGT-CUT", "fortinet", "ssh", "fortigate_good", truncated=True),
+        LabFirewall("FGT-VDOMS", "fortinet", "ssh", "fortigate_vdoms"),
         LabFirewall("FGT-NEXT", "fortinet", "ssh", "fortigate_good", version="8.0.1"),
         LabFirewall("PF-CUT", "pfsense", "ssh", "pfsense_good", truncated=True),
     ]
@@ -117,6 +118,17 @@ def test_faults_say_why(firewall_lab, name, reason, words):
         collect(settings(firewall_lab, name))
     assert caught.value.reason == reason and words in str(caught.value)
     assert "CANARY" not in str(caught.value)
+
+
+def test_multi_vdom_fortigate_over_ssh(firewall_lab):
+    # 'Virtual domain configuration: multiple': the HA status is read inside 'config global', then 'end'.
+    ev = collect(settings(firewall_lab, "FGT-VDOMS"))
+    assert ev.vdoms == ["root", "school-b"] and ev.firmware_version == "7.6.3"
+    assert ev.ha_mode == "standalone"
+    v = verdicts(ev)
+    assert v["firewall_admin_not_on_wan"] == "fail"  # port1 (role wan) answers HTTPS
+    assert v["firewall_web_filtering_applied"] == "warn"  # school-b's outbound rule has no filter
+    assert {p.vdom for p in ev.outbound_policies} == {"root", "school-b"}
 
 
 def test_truncated_fortigate_config_judges_what_arrived(firewall_lab):
