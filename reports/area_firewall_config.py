@@ -24,6 +24,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("Second router", "firewall_ha_or_second_router"),
     ("Web filter", "firewall_web_filtering_applied"),
 ]
+_PLATFORMS = {"fortinet": "FortiGate", "opnsense": "OPNsense", "pfsense": "pfSense"}
+_SOURCES = {"ssh": "SSH", "api": "its API", "config-file": "a saved file"}
 _WORDS = {"pass": "OK", "fail": "Problem", "warn": "Check", "unknown": "Not known", "not_applicable": "n/a",
           "manual": "Confirm"}
 
@@ -37,11 +39,12 @@ def devices_table(report: Report) -> Table | None:
     for record in records:
         model = record.model() if record.ok else None
         if not isinstance(model, FirewallConfig):
-            rows.append([Cell(record.target), Cell(f"not read: {record.error or 'no data'}", "unknown"),
-                         *[Cell("", None) for _ in COLUMNS]])
+            rows.append([Cell(record.target), Cell(f"Could not be read: {record.error or 'no data'}", "unknown"),
+                         *[Cell("Not known", "unknown") for _ in COLUMNS]])
             continue
-        how = ", ".join(model.sources) or "?"
-        firmware = f"{model.platform} {model.firmware_version or '(version unknown)'}, read by {how}"
+        how = " and ".join(_SOURCES.get(s, s) for s in model.sources) or "?"
+        firmware = (f"{_PLATFORMS.get(model.platform, model.platform)} "
+                    f"{model.firmware_version or '(version not shown)'}, read from {how}")
         row = [Cell(record.target), Cell(firmware)]
         for _label, check in COLUMNS:
             result = next((r for r in report.results if r.evidence_ref == record.id and r.check == check), None)
