@@ -415,20 +415,21 @@ def _start_exec_ssh(device: dict[str, Any], spec: dict[str, Any]) -> None:
     host_key = paramiko.ECDSAKey.generate()
     outputs = outputs_of(Path(device["folder"]))
 
-    class Server(paramiko.ServerInterface):
+    class Server(paramiko.ServerInterface):  # type: ignore[misc]  (paramiko ships no types)
         def __init__(self) -> None:
             self.command: bytes | None = None
             self.ready = threading.Event()
 
         def check_auth_password(self, username: str, password: str) -> int:
             ok = username == spec["user"] and password == spec["password"]
-            return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+            return int(paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED)
 
         def get_allowed_auths(self, username: str) -> str:
             return "password"
 
         def check_channel_request(self, kind: str, chanid: int) -> int:
-            return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            ok = kind == "session"
+            return int(paramiko.OPEN_SUCCEEDED if ok else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED)
 
         def check_channel_exec_request(self, channel: Any, command: bytes) -> bool:
             self.command = command

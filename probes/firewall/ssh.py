@@ -59,7 +59,7 @@ def collect_fortigate(settings: Any, platform: Any) -> dict[str, str]:
     for command in (*platform.ssh_commands, *platform.ssh_context_commands):
         guard(platform, command)  # refuse before connecting if the lists were ever edited badly
 
-    class ReadOnlyFortinet(FortinetSSH):  # type: ignore[misc]
+    class ReadOnlyFortinet(FortinetSSH):
         def session_preparation(self) -> None:
             data = self._test_channel_read(pattern=f"to accept|{self.prompt_pattern}")
             if "to accept" in data:
