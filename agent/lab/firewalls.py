@@ -415,7 +415,7 @@ def _start_exec_ssh(device: dict[str, Any], spec: dict[str, Any]) -> None:
     host_key = paramiko.ECDSAKey.generate()
     outputs = outputs_of(Path(device["folder"]))
 
-    class Server(paramiko.ServerInterface):  # type: ignore[misc]  (paramiko ships no types)
+    class Server(paramiko.ServerInterface):  # type: ignore[misc]
         def __init__(self) -> None:
             self.command: bytes | None = None
             self.ready = threading.Event()
