@@ -147,3 +147,8 @@ class RequirementRow(Base):
     status: Mapped[str] = mapped_column(String(20))
 
     __table_args__ = (Index("ix_reqstatus_site_req_finished", "site_pk", "requirement", "finished_at"),)
+
+
+# The dashboard's tables share this metadata (Alembic compares against it); imported last, they import Base above.
+from collector.auth import models as _auth_models  # noqa: E402,F401
+from collector.web import models as _web_models  # noqa: E402,F401
