@@ -22,6 +22,7 @@ from collector.deps import CollectorState
 from collector.ingest import IngestSettings
 from collector.limits import BodyLimit, install_error_handlers
 from collector.routers import api_router
+from collector.web import install as install_dashboard
 
 log = logging.getLogger("schoolnet.collector")
 
@@ -61,6 +62,7 @@ def create_app(
     # Every endpoint gets the ingest's size limit (413 before reading the body); the speed endpoint bounds its own.
     app.add_middleware(BodyLimit, max_bytes=app.state.collector.ingest.max_body_bytes, exempt_prefixes=("/speed/",))
     app.include_router(api_router)
+    install_dashboard(app)  # the trust dashboard's pages (collector/web)
     if mount_speed:
         _mount_speed(app)
     return app
