@@ -19,13 +19,13 @@ from typing import Any
 
 import requests
 
-from agent.report.build import build_report
-from agent.report.model import Report, ReportAgent
-from agent.report.writers import report_json_bytes
-from agent.signing import AgentKeys, envelope_bytes, init_keys
+from agent.delivery.signing import AgentKeys, envelope_bytes, init_keys
 from contract.evidence import EvidenceRecord
+from contract.report import Report, ReportAgent
+from contract.site import SiteProfile
+from reports.build import build_report
+from reports.writers import report_json_bytes
 from standards_map.model import StandardsMap, load_map
-from standards_map.site import SiteProfile
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def seed_trust(
     upload every night's signed report to the running collector."""
     from sqlalchemy import select
 
-    from agent.enroll import enroll
+    from agent.delivery.enroll import enroll
     from collector import admin
     from collector.auth import accounts
     from collector.db import make_engine, session_factory

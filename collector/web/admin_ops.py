@@ -20,7 +20,7 @@ from collector import admin
 from collector.auth.accounts import audit
 from collector.models import AgentKey, Site, Trust
 from collector.web.models import SitePublicAddress
-from standards_map.site import PHASES
+from contract.site import PHASES
 
 MAX_IMPORT_ROWS = 10_000
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)

@@ -30,9 +30,9 @@ from collector.web.security import (
     signed_in,
 )
 from collector.web.tables import Table, csv_response, pick
+from contract.site import PHASES, Attestation
+from contract.status import Status
 from standards_map.model import load_map
-from standards_map.outcome import Status
-from standards_map.site import PHASES, Attestation
 
 router = APIRouter(include_in_schema=False)
 

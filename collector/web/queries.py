@@ -20,8 +20,8 @@ from collector.models import RequirementRow, ResultRow, Site, StoredReport
 from collector.web import rendering
 from collector.web.models import ReportFacts, SiteAttestation, SitePublicAddress, TrustSetting
 from collector.web.scope import site_filter
+from contract.status import SEVERITY_ORDER, Status, worst
 from standards_map.model import Requirement, StandardsMap
-from standards_map.outcome import SEVERITY_ORDER, Status, worst
 
 STALE_ENV = "SCHOOLNET_DASHBOARD_STALE_DAYS"
 DEFAULT_STALE_DAYS = 7

@@ -10,11 +10,11 @@ from typing import Any
 import pydantic_core
 from pydantic import ValidationError
 
-from agent.report.model import Report
-from agent.report.writers import STATUS_LABEL, report_html_text
+from contract.report import Report
+from contract.site import Attestation
+from reports.writers import STATUS_LABEL, report_html_text
 from standards_map.evaluate import evaluate, requirement_statuses
 from standards_map.model import StandardsMap
-from standards_map.site import Attestation
 
 __all__ = ["STATUS_LABEL", "Report", "payload_of", "report_of", "report_html", "rejudge_with"]
 
