@@ -40,6 +40,7 @@ def run_demo(output: Path, keep_running: bool = False) -> Report:
             token = next((getattr(c, "viewer_token", None) for c in lab.started if c.name == "collector"), None)
             if token and keep_running:
                 err.print(f"Trust viewer token for the API: Authorization: Bearer {token}")
+                _dashboard(lab, report, Path(workdir))
         if keep_running:
             err.print("The simulated network and collector stay up; press Ctrl-C to stop them.")
             try:
@@ -50,3 +51,30 @@ def run_demo(output: Path, keep_running: bool = False) -> Report:
             err.print("The simulated network and collector have been stopped (--keep-running keeps them up).")
     err.print(f"Config used: {config_path}")
     return report
+
+
+def _dashboard(lab: Lab, report: Report, workdir: Path) -> None:
+    """Give the trust dashboard something to show: more simulated schools with weeks of nightly reports, seeded
+    through the real enrol and signed-upload path from this scan's evidence, and sign-ins for each role."""
+    from agent.lab.trust_seed import seed_trust
+
+    collector = next((c for c in lab.started if c.name == "collector"), None)
+    db_url, url = getattr(collector, "db_url", None), getattr(collector, "url", None)
+    if not db_url or not url:
+        return
+    err.print("Seeding the trust dashboard: 3 more simulated schools, 4 weeks of nightly signed reports ...")
+    try:
+        seeded = seed_trust(
+            db_url,
+            url,
+            workdir,
+            report.evidence,
+            report.site_profile,
+            trust_name=report.site.trust or "Example Learning Trust",
+        )
+    except Exception as exc:  # the demo's own scan and upload already worked; say why the dashboard is bare
+        err.print(f"Could not seed the dashboard's simulated schools: {exc}")
+        return
+    err.print(f"Trust dashboard: {url}/  ({seeded.reports} simulated reports)")
+    for role, (email, password) in seeded.accounts.items():
+        err.print(f"  sign in as {role.replace('_', ' ')}: {email}  password: {password}")

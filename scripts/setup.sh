@@ -29,4 +29,9 @@ if ! { .venv/bin/python -m pip install -q --disable-pip-version-check -U pip &&
   echo "setup: pip install failed (full log: $log)" >&2
   exit 1
 fi
+# The dashboard's browser tests run axe-core (from the npm registry) inside Chromium.
+if [ "$extras" = dev ] && command -v npm >/dev/null; then
+  npm ci --prefix tests/dashboard/browser --no-audit --no-fund >>"$log" 2>&1 ||
+    echo "setup: npm ci failed (see $log); the dashboard's accessibility test will be skipped" >&2
+fi
 echo "setup: ready (.venv, extras: $extras)" >&2

@@ -322,3 +322,7 @@ def key_rotate(
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main app."""
     app.add_typer(collector_app, name="collector")
+
+
+# The dashboard's administration commands (trust/site list, bulk import and tokens, accounts, audit) register here.
+from agent.cli import collector_dashboard as _dashboard_commands  # noqa: E402,F401

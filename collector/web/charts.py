@@ -7,6 +7,7 @@ agent's report grows a shared chart module.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -58,8 +59,9 @@ def line_chart(
     times = [p[0].timestamp() for p in points]
     t0, t1 = min(times), max(times)
     span_t = (t1 - t0) or 1.0
-    top = max([p[1] for p in points] + ([threshold] if threshold is not None else []) + ([y_max] if y_max else []))
-    top = top * 1.1 if top > 0 else 1.0
+    top = _nice(
+        max([p[1] for p in points] + ([threshold] if threshold is not None else []) + ([y_max] if y_max else []))
+    )
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
 
@@ -78,8 +80,10 @@ def line_chart(
         ' class="axis"/>',
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{PAD_TOP + plot_h}" class="axis"/>',
     ]
-    for fraction in (0.0, 0.5, 1.0):
-        value = top / 1.1 * fraction if top > 1 else top * fraction
+    for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
+        value = top * fraction
+        if top <= 4 and value != int(value):
+            continue  # small counts: whole numbers only
         y = y_of(value)
         parts.append(f'<line x1="{PAD_LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{value:,.0f}</text>')
@@ -117,6 +121,17 @@ def line_chart(
         f'<figure class="chart-figure"><figcaption>{escape(title)}</figcaption>{"".join(parts)}'
         f'<ul class="legend">{legend}</ul></figure>'
     )
+
+
+def _nice(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 4, 5 or 10 times a power of ten that is at least ``value`` (axis top)."""
+    if value <= 0:
+        return 1.0
+    scale = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 4, 5, 10):
+        if value <= step * scale:
+            return step * scale
+    return 10 * scale
 
 
 def _day(when: datetime) -> str:

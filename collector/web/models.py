@@ -53,6 +53,18 @@ class ReportFacts(Base):
     __table_args__ = (Index("ix_report_facts_site_finished", "site_pk", "finished_at"),)
 
 
+class ReportRollup(Base):
+    """Each report's requirement counts per standard and status, and its unmeasured targets, summed once so the
+    trust overview reads one small row per school instead of grouping ~60 requirement and ~170 result rows each
+    (2,000 schools: ~0.7 s of grouping on every view otherwise). Filled for new reports on the first view."""
+
+    __tablename__ = "report_rollups"
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.report_id", ondelete="CASCADE"), primary_key=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # {standard: {status: n}}
+    unmeasured_targets: Mapped[list[str]] = mapped_column(JSON)
+    unmeasured_results: Mapped[int] = mapped_column(Integer)
+
+
 class TrustSetting(Base):
     """Per-trust dashboard settings a trust administrator changes in the browser."""
 

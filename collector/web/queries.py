@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from collector.auth.accounts import Principal
 from collector.models import RequirementRow, ResultRow, Site, StoredReport
 from collector.web import rendering
-from collector.web.models import ReportFacts, SiteAttestation, SitePublicAddress, TrustSetting
+from collector.web.models import ReportFacts, ReportRollup, SiteAttestation, SitePublicAddress, TrustSetting
 from collector.web.scope import site_filter
 from contract.status import SEVERITY_ORDER, Status, worst
 from standards_map.model import Requirement, StandardsMap
@@ -138,24 +138,69 @@ def latest_rows(session: Session, principal: Principal, now: datetime, stale_aft
         sites.append(row)
         if report_id:
             out[report_id] = row
-    ids = list(out)
+    _fill_from_rollups(session, out)
+    return sites
+
+
+def _fill_from_rollups(session: Session, by_report: dict[str, SiteRow]) -> None:
+    ids = list(by_report)
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        for report_id, counts, targets, unmeasured in session.execute(
+            select(
+                ReportRollup.report_id,
+                ReportRollup.counts,
+                ReportRollup.unmeasured_targets,
+                ReportRollup.unmeasured_results,
+            ).where(ReportRollup.report_id.in_(chunk))
+        ):
+            _apply(by_report[report_id], counts, targets, unmeasured)
+            found.add(report_id)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        for rollup in _compute_rollups(session, missing):
+            _apply(by_report[rollup.report_id], rollup.counts, rollup.unmeasured_targets, rollup.unmeasured_results)
+            session.add(rollup)
+        try:
+            session.commit()
+        except Exception:  # another process stored the same rollups first: the same figures
+            session.rollback()
+
+
+def _apply(row: SiteRow, counts: dict[str, dict[str, int]], targets: list[str], unmeasured: int) -> None:
+    for standard, statuses in counts.items():
+        cell = row.cells.setdefault(standard, Cell())
+        for status, n in statuses.items():
+            cell.counts[status] += n
+    row.unmeasured_targets = list(targets)
+    row.unmeasured_results = unmeasured
+
+
+def _compute_rollups(session: Session, ids: list[str]) -> list[ReportRollup]:
+    counts: dict[str, dict[str, dict[str, int]]] = {i: {} for i in ids}
+    targets: dict[str, list[str]] = {i: [] for i in ids}
+    unmeasured: dict[str, int] = dict.fromkeys(ids, 0)
     for chunk in _chunks(ids):
         for report_id, standard, status, n in session.execute(
             select(RequirementRow.report_id, RequirementRow.standard, RequirementRow.status, func.count())
             .where(RequirementRow.report_id.in_(chunk))
             .group_by(RequirementRow.report_id, RequirementRow.standard, RequirementRow.status)
         ):
-            out[report_id].cells.setdefault(standard, Cell()).counts[status] += n
-        for report_id, target in session.execute(
-            select(ResultRow.report_id, ResultRow.target).where(
-                ResultRow.report_id.in_(chunk), ResultRow.status == "unknown"
-            )
+            counts[report_id].setdefault(standard, {})[status] = int(n)
+        for report_id, target, n in session.execute(
+            select(ResultRow.report_id, ResultRow.target, func.count())
+            .where(ResultRow.report_id.in_(chunk), ResultRow.status == "unknown")
+            .group_by(ResultRow.report_id, ResultRow.target)
         ):
-            row = out[report_id]
-            row.unmeasured_results += 1
-            if target and target not in row.unmeasured_targets:
-                row.unmeasured_targets.append(target)
-    return sites
+            unmeasured[report_id] += int(n)
+            if target:
+                targets[report_id].append(target)
+    return [
+        ReportRollup(
+            report_id=i, counts=counts[i], unmeasured_targets=sorted(targets[i]), unmeasured_results=unmeasured[i]
+        )
+        for i in ids
+    ]
 
 
 def _chunks(ids: list[str], size: int = 1000) -> list[list[str]]:

@@ -99,6 +99,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_facts_site_finished", "report_facts", ["site_pk", "finished_at"])
     op.create_table(
+        "report_rollups",
+        sa.Column(
+            "report_id", sa.String(36), sa.ForeignKey("reports.report_id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("unmeasured_targets", sa.JSON(), nullable=False),
+        sa.Column("unmeasured_results", sa.Integer(), nullable=False),
+    )
+    op.create_table(
         "trust_settings",
         sa.Column("trust_id", sa.Integer(), sa.ForeignKey("trusts.id"), primary_key=True),
         sa.Column("stale_after_days", sa.Integer(), nullable=False),
@@ -108,6 +117,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "trust_settings",
+        "report_rollups",
         "report_facts",
         "site_public_addresses",
         "site_attestations",
