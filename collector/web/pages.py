@@ -44,6 +44,7 @@ STATUS_COLUMNS = [
     ("manual", "needs_confirming"),
 ]
 FILTER_STATUSES = ("fail", "warn", "unknown", "manual", "stale")
+PAGE_ROWS = 250
 
 
 def _tables_or_page(request: Request, tables: list[Table], filename: str, template: str, **context: Any) -> Response:
@@ -74,6 +75,7 @@ def overview(
     status: str | None = Query(None, max_length=20),
     sort: str = Query("name", max_length=20),
     order: str = Query("asc", max_length=4),
+    page: str = Query("1", max_length=6),
 ) -> Response:
     if principal.site_pk is not None and request.query_params.get("format") != "csv":
         with sessions_of(request)() as session:
@@ -92,6 +94,11 @@ def overview(
         every, phase=phase, standard=standard, status=status, sort=sort, descending=order == "desc"
     )
     shown = [(sid, title) for sid, title in standards if standard in (None, sid)]
+    # A page shows PAGE_ROWS schools (a national collector has thousands); ?page=all shows every one, and the
+    # totals, sorting, filters and the CSV always cover all of them.
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    page_number = 0 if page == "all" else min(max(int(page) if page.isdigit() else 1, 1), pages)
+    shown_rows = rows if page_number == 0 else rows[(page_number - 1) * PAGE_ROWS : page_number * PAGE_ROWS]
     columns = ["site_id", "name", "phase", "last_report_at", "report_id", "days_since_report", "stale"]
     for sid, _ in shown:
         columns += [f"{sid}_status"] + [f"{sid}_{name}" for _, name in STATUS_COLUMNS]
@@ -108,8 +115,8 @@ def overview(
             "yes" if r.stale else "no",
         ]
         for sid, _ in shown:
-            cell = r.cells.get(sid, queries.Cell())
-            line += [cell.status] + [cell.counts[s] for s, _ in STATUS_COLUMNS]
+            cell = r.cells.get(sid) or queries.Cell({})
+            line += [cell.status] + [cell.n(s) for s, _ in STATUS_COLUMNS]
         line += ["; ".join(r.unmeasured_targets), r.unmeasured_results]
         table.rows.append(line)
     totals = {
@@ -124,7 +131,10 @@ def overview(
         "overview",
         "overview.html.j2",
         title=f"{principal.trust_name}: schools against the DfE standards",
-        rows=rows,
+        rows=shown_rows,
+        matched=len(rows),
+        pages=pages,
+        page=page_number,
         standards=shown,
         all_standards=standards,
         phases=PHASES,
