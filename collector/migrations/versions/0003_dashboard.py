@@ -1,7 +1,7 @@
 """dashboard: accounts, sessions, sign-in attempts, audit log, attestations, public addresses, report facts
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0003_dashboard
+Revises: 0002_token_lifecycle
 Create Date: 2026-12-02 03:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0001"
+revision = "0003_dashboard"
+down_revision = "0002_token_lifecycle"
 branch_labels = None
 depends_on = None
 
