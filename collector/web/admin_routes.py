@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from collector.admin import AdminError
 from collector.auth import accounts
 from collector.auth.accounts import Principal
-from collector.auth.models import ROLES, Account, AuditEvent
+from collector.auth.models import ROLES, Account, AuditEvent, WebSession
 from collector.models import AgentKey, Site, Trust, utcnow
 from collector.web import admin_ops
 from collector.web.models import SitePublicAddress, TrustSetting
@@ -151,6 +151,8 @@ async def disable_account(request: Request, principal: Principal = Depends(admin
         if account.id == principal.account_id:
             return _admin_page(request, principal, 422, account_error="you cannot disable your own account")
         account.disabled_at = None if form.get("enable") else utcnow()
+        if account.disabled_at is not None:
+            session.execute(delete(WebSession).where(WebSession.account_id == account.id))
         accounts.audit(
             session,
             "account.enable" if form.get("enable") else "account.disable",

@@ -186,6 +186,9 @@ def school(
                 extra = [_as_attestation(a) for a in attestations]
                 rejudged = rendering.rejudge_with(report, standards_map, extra, now)
     changed = queries.changes(before, now_statuses)
+    for change in changed:
+        if change.requirement in {req.id for req in standards_map.requirements}:
+            change.title = standards_map.requirement(change.requirement).headline
     known = {req.id: req for req in standards_map.requirements}
     manual = [
         req_id
@@ -507,12 +510,13 @@ def compare(
                     }
                 )
     rows: list[list[Any]] = []
+    headlines = {req.id: req.headline for req in load_map().requirements}
     if sides:
         left, right = sides
         for req_id in sorted(set(left["statuses"]) | set(right["statuses"])):
             l_row = left["statuses"].get(req_id)
             r_row = right["statuses"].get(req_id)
-            std, title = (l_row or r_row)[0], (l_row or r_row)[1]
+            std, title = (l_row or r_row)[0], headlines.get(req_id, (l_row or r_row)[1])
             ls, rs = (l_row[2] if l_row else ""), (r_row[2] if r_row else "")
             rows.append([req_id, std, title, ls, rs, "yes" if ls != rs else "no"])
 

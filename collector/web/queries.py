@@ -59,12 +59,14 @@ def due_of(req: Requirement | None) -> str:
     due = getattr(req, "due", None)
     if isinstance(due, str):
         return due
-    text = req.when_to_meet.lower()
-    if "2030" in text or "as soon as" in text:
-        return "by_2030"
-    if "upgrad" in text or "replac" in text:
+    # Until the map carries ``due``: DfE's first sentence decides ("should already be meeting" comes first even
+    # when a later clause says "working towards 2030" for new kit).
+    first = req.when_to_meet.lower().split(".", 1)[0]
+    if "already" in first or "now" in first or "in place" in first:
+        return "now"
+    if any(word in first for word in ("replace", "upgrade", "underperforming", "unsupported", "new connection")):
         return "next_upgrade"
-    return "now"
+    return "by_2030" if ("2030" in first or "as soon as" in first) else "now"
 
 
 def stale_days(session: Session, trust_id: int) -> int:
@@ -486,7 +488,16 @@ def upgrade_plan(session: Session, rows: list[SiteRow], standards: StandardsMap)
                 )
             )
     items.sort(key=lambda i: (DUE_ORDER.index(i.due), i.site.name.lower(), i.check, i.target or ""))
-    return items
+    # One thing to buy is listed once, at its earliest timing, even when several requirements ask for it (the same
+    # unsupported firmware fails both the switching and the cyber patching requirement).
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for item in items:
+        key = (item.site.site_id, item.check, item.target or "")
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
 
 
 def since_days(now: datetime, days: int) -> datetime:

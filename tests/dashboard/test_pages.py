@@ -278,3 +278,30 @@ def test_sign_in_never_redirects_off_site(trusts, path) -> None:
     client = trusts.client(role=None)
     page = client.get(path)
     assert 'name="next" value="/"' in page.text
+
+
+def test_admin_creates_then_disables_an_account(trusts) -> None:
+    admin_client = trusts.client()
+    token = admin_client.csrf("/admin")
+    made = admin_client.post(
+        "/admin/accounts",
+        {
+            "csrf": token,
+            "email": "bursar@northstar.example",
+            "name": "Bursar",
+            "role": "trust_viewer",
+            "site_id": "",
+            "password": "a bursar's passphrase",
+        },
+    )
+    assert made.status_code == 303, made.text[:300]
+    bursar = trusts.client(role=None)
+    assert bursar.sign_in("bursar@northstar.example", "a bursar's passphrase").status_code == 303
+    assert bursar.get("/").status_code == 200
+    off = admin_client.post("/admin/accounts/disable", {"csrf": token, "email": "bursar@northstar.example"})
+    assert off.status_code == 303
+    assert bursar.get("/").status_code == 303  # signed out at once
+    assert bursar.sign_in("bursar@northstar.example", "a bursar's passphrase").status_code == 401
+    other = trusts.client("b")
+    foreign = other.post("/admin/accounts/disable", {"csrf": other.csrf("/admin"), "email": "it-lead@x.example"})
+    assert foreign.status_code == 404
