@@ -305,3 +305,49 @@ def test_admin_creates_then_disables_an_account(trusts) -> None:
     other = trusts.client("b")
     foreign = other.post("/admin/accounts/disable", {"csrf": other.csrf("/admin"), "email": "it-lead@x.example"})
     assert foreign.status_code == 404
+
+
+def test_two_step_sign_in_with_totp(trusts) -> None:
+    import time
+
+    from collector.auth import totp
+
+    admin_client = trusts.client()
+    admin_client.post(
+        "/admin/accounts",
+        {
+            "csrf": admin_client.csrf("/admin"),
+            "email": "head2@northstar.example",
+            "name": "Head",
+            "role": "school_viewer",
+            "site_id": "100102",
+            "password": "a head teacher's passphrase",
+        },
+    )
+    head = trusts.client(role=None)
+    assert head.sign_in("head2@northstar.example", "a head teacher's passphrase").status_code == 303
+    page = head.get("/account").text
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', page).group(1)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    wrong = head.post("/account", {"csrf": token, "action": "totp_on", "secret": secret, "code": "000000"})
+    assert wrong.status_code == 400
+    on = head.post(
+        "/account", {"csrf": token, "action": "totp_on", "secret": secret, "code": totp.code_at(secret, time.time())}
+    )
+    assert on.status_code == 303
+    head.post("/logout", {"csrf": token})
+    first = head.sign_in("head2@northstar.example", "a head teacher's passphrase")
+    assert first.status_code == 303 and first.headers["location"].startswith("/login/code")
+    assert head.get("/schools/100102").status_code == 303  # password alone opens nothing
+    code_token = head.csrf("/login/code")
+    bad = head.post("/login/code", {"csrf": code_token, "code": "123456", "next": "/"})
+    assert bad.status_code == 401
+    code = totp.code_at(secret, time.time() + 30)  # the next step: the enabling code's step is spent
+    good = head.post("/login/code", {"csrf": code_token, "code": code, "next": "/"})
+    assert good.status_code == 303
+    assert head.get("/schools/100102").status_code == 200
+    # the same code cannot sign in a second browser
+    thief = trusts.client(role=None)
+    thief.sign_in("head2@northstar.example", "a head teacher's passphrase")
+    replay = thief.post("/login/code", {"csrf": thief.csrf("/login/code"), "code": code, "next": "/"})
+    assert replay.status_code == 401
