@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -67,7 +69,7 @@ async def login(request: Request) -> Response:
         pending = outcome.outcome == "totp_needed"
         token = accounts.start_session(session, outcome.account, source_of(request), mfa_pending=pending)
     target = safe_next(form.get("next"))
-    response = _see_other(f"/login/code?next={target}" if pending else target)
+    response = _see_other(f"/login/code?next={quote(target)}" if pending else target)
     set_cookie(response, SESSION_COOKIE, token)
     response.delete_cookie(SIGNIN_COOKIE, path="/")
     return response
