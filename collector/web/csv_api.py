@@ -54,8 +54,12 @@ class ApiCsvMiddleware(BaseHTTPMiddleware):
             and request.query_params.get("format") == "csv"
         )
         response = await call_next(request)
-        if not wants_csv or response.status_code != 200:
-            return response
+        if (
+            not wants_csv
+            or response.status_code != 200
+            or not response.headers.get("content-type", "").startswith("application/json")
+        ):
+            return response  # a route that answers CSV (or anything else) itself is left alone
         body = bytearray()
         async for chunk in response.body_iterator:  # type: ignore[attr-defined]
             body.extend(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
@@ -64,7 +68,7 @@ class ApiCsvMiddleware(BaseHTTPMiddleware):
         try:
             data = json.loads(body)
         except ValueError:
-            return Response(bytes(body), status_code=response.status_code, media_type=response.media_type)
+            return Response(bytes(body), status_code=response.status_code, headers=dict(response.headers))
         if isinstance(data, dict):
             # one object (a site, a report): its list-valued parts are the tables; a plain object is one row
             lists = {k: v for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
