@@ -43,11 +43,13 @@ def install(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return login_redirect(exc.next_url)
 
+    # The API keeps the collector's own JSON error answers; a person in a browser gets a page with the message.
+    api_handler = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # The API keeps its JSON answers; a person in a browser gets a page with the same message.
-        if request.url.path.startswith(("/api/", "/openapi", "/static/")):
-            return await http_exception_handler(request, exc)
+        if request.url.path.startswith(("/api/", "/openapi", "/static/", "/speed")):
+            return await api_handler(request, exc)  # type: ignore[no-any-return]
         return render(
             request,
             "message.html.j2",
