@@ -138,6 +138,15 @@ def text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+@dataclass(frozen=True)
+class SystemInfo:
+    """What an agent says about itself (SNMPv2-MIB system group)."""
+
+    name: str | None
+    description: str | None
+    layer2: bool  # sysServices says it bridges: a switch (a printer or a server answers SNMP too)
+
+
 class SnmpSession:
     """One engine shared by many devices (an engine's first request costs ~0.3 s; reuse it)."""
 
@@ -200,7 +209,7 @@ class SnmpSession:
         return walk
 
     async def system(self, host: str, port: int, auth: SnmpAuth, *, timeout_s: float = 1.0, retries: int = 0
-                     ) -> dict[str, Any] | None:
+                     ) -> SystemInfo | None:
         """sysName/sysDescr/sysServices of whatever answers at host:port, or None when nothing does."""
         try:
             walk = await self.get(host, port, auth, (SYS_DESCR, SYS_NAME, SYS_SERVICES), timeout_s=timeout_s,
@@ -208,8 +217,8 @@ class SnmpSession:
         except SnmpError:
             return None
         services = walk.get(SYS_SERVICES)
-        return {"name": text(walk.get(SYS_NAME)), "description": text(walk.get(SYS_DESCR)),
-                "layer2": isinstance(services, int) and bool(services & 2)}
+        return SystemInfo(name=text(walk.get(SYS_NAME)), description=text(walk.get(SYS_DESCR)),
+                          layer2=isinstance(services, int) and bool(services & 2))
 
     async def _walk_columns(self, auth_data: Any, target: Any, context: Any, columns: tuple[Oid, ...],
                             max_repetitions: int, where: str, expected_rows: int | None = None) -> Walk:

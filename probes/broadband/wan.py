@@ -10,8 +10,8 @@ The SNMP client is the one in probes/snmp.py; the community and keys arrive reso
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from contract.errors import Reason
 from contract.evidence.broadband import BroadbandLinks, WanLink
@@ -32,6 +32,23 @@ from probes.snmp import (
     column,
 )
 
+
+@dataclass
+class Interface:
+    """One row of the router's IF-MIB, as read (None where the router did not say)."""
+
+    descr: str | None = None
+    name: str | None = None
+    alias: str | None = None
+    admin: int | None = None  # ifAdminStatus: 1 up, 2 down
+    oper: int | None = None  # ifOperStatus: 1 up, 2 down, 7 lowerLayerDown ...
+    speed_bps: int | None = None
+    high_speed_mbps: int | None = None
+
+    def labels(self) -> list[str]:
+        return [label for label in (self.name, self.descr, self.alias) if label]
+
+
 # The IF-MIB columns read for each interface (the OIDs live with the one SNMP client, probes/snmp.py).
 COLUMNS: dict[Oid, str] = {
     IF_DESCR: "descr",
@@ -42,6 +59,9 @@ COLUMNS: dict[Oid, str] = {
     IF_HIGH_SPEED: "high_speed_mbps",
     IF_ALIAS: "alias",
 }
+_TEXT_COLUMNS = ("descr", "name", "alias")
+
+
 # Words in an interface alias that name the line type (first match wins).
 TYPE_HINTS: tuple[tuple[str, str], ...] = (
     (r"leased|ethernet\s*first\s*mile|efm|\bll\b", "leased_line"),
@@ -63,23 +83,23 @@ def type_from_text(text: str) -> str | None:
     return None
 
 
-def rows_from_walk(walk: Walk) -> dict[int, dict[str, Any]]:
-    """{ifIndex: {descr, name, alias, oper, admin, speed_bps, high_speed_mbps}} from a walk of COLUMNS."""
-    rows: dict[int, dict[str, Any]] = {}
+def rows_from_walk(walk: Walk) -> dict[int, Interface]:
+    """{ifIndex: Interface} from a walk of COLUMNS."""
+    rows: dict[int, Interface] = {}
     for col, name in COLUMNS.items():
         for index, value in column(walk, col).items():
             if len(index) != 1:
                 continue
-            if name in ("descr", "name", "alias"):
+            if name in _TEXT_COLUMNS:
                 raw = value if isinstance(value, bytes) else str(value).encode()
-                rows.setdefault(index[0], {})[name] = raw.decode("utf-8", "replace").strip("\x00 ")
+                setattr(rows.setdefault(index[0], Interface()), name, raw.decode("utf-8", "replace").strip("\x00 "))
             elif isinstance(value, int):
-                rows.setdefault(index[0], {})[name] = value
+                setattr(rows.setdefault(index[0], Interface()), name, value)
     return rows
 
 
 def select_wan(
-    rows: dict[int, dict[str, Any]], wan_interfaces: list[str], wan_pattern: str,
+    rows: dict[int, Interface], wan_interfaces: list[str], wan_pattern: str,
     declared: list[DeclaredWanLink] | None = None,
 ) -> list[WanLink]:
     wanted = {w.lower() for w in wan_interfaces}
@@ -88,20 +108,20 @@ def select_wan(
     links = []
     for index in sorted(rows):
         row = rows[index]
-        labels = [row.get(k, "") for k in ("name", "descr", "alias") if row.get(k)]
+        labels = row.labels()
         if wanted:
             if not any(label.lower() in wanted for label in labels):
                 continue
         elif not any(pattern.search(label) for label in labels):
             continue
-        name = row.get("name") or row.get("descr") or f"ifIndex {index}"
-        speed = row.get("high_speed_mbps") or (row["speed_bps"] // 1_000_000 if row.get("speed_bps") else None)
+        name = row.name or row.descr or f"ifIndex {index}"
+        speed = row.high_speed_mbps or (row.speed_bps // 1_000_000 if row.speed_bps else None)
         line_type = next((declared_types[label.lower()] for label in labels if label.lower() in declared_types), None)
         links.append(WanLink(
             name=name,
             if_index=index,
-            alias=row.get("alias") or None,
-            oper_up=row.get("oper") == 1 if "oper" in row else None,  # IF-MIB: 1 up, 2 down, 7 lowerLayerDown ...
+            alias=row.alias or None,
+            oper_up=row.oper == 1 if row.oper is not None else None,  # IF-MIB: 1 up, 2 down, 7 lowerLayerDown ...
             speed_mbps=speed or None,
             type=line_type or type_from_text(" ".join(labels)),
         ))

@@ -236,9 +236,9 @@ class SwitchProbe:
             async with limit:
                 seen = await run.snmp().system(host, discovery.snmp.port, auth, timeout_s=discovery.snmp.timeout_s,
                                                retries=discovery.snmp.retries)
-            if seen is None or not seen["layer2"]:
+            if seen is None or not seen.layer2:
                 return None  # silent, or not a switch (a printer or a server answers SNMP too)
-            return UnlistedDevice(name=seen["name"], mgmt_ip=host, description=seen["description"],
+            return UnlistedDevice(name=seen.name, mgmt_ip=host, description=seen.description,
                                   seen_by="discovery", via="snmp")
 
         answers = await asyncio.gather(*(ask(h) for h in dict.fromkeys(hosts)))

@@ -14,7 +14,7 @@ from agent.config.broadband import DeclaredWanLink, RouterConfig
 from agent.lab.broadband import ROUTER_INTERFACES, router_snmprec
 from agent.lab.procs import start_snmpsim, stop_process
 from probes.broadband.common import MeasurementError
-from probes.broadband.wan import poll_wan_links, rows_from_walk, select_wan, type_from_text
+from probes.broadband.wan import Interface, poll_wan_links, rows_from_walk, select_wan, type_from_text
 from probes.snmp import oid
 
 TODAY = datetime(2026, 11, 29, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_selection_rules_without_a_device():
     ]
     rows = rows_from_walk({oid(name): value.text.encode() if isinstance(value, Text) else value
                            for name, value in varbinds})
-    assert rows[7] == {"descr": "Dialer1", "oper": 1, "speed_bps": 80_000_000, "alias": "ISP FTTC"}
+    assert rows[7] == Interface(descr="Dialer1", oper=1, speed_bps=80_000_000, alias="ISP FTTC")
     links = select_wan(rows, [], RouterConfig.model_fields["wan_pattern"].default)
     assert [(link.name, link.speed_mbps, link.type) for link in links] == [("Dialer1", 80, "fttc")]
     assert len(ROUTER_INTERFACES) == 5
