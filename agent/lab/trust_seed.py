@@ -36,11 +36,21 @@ class SimulatedSchool:
     download_mbps: float  # typical download on a good night
     stops_reporting_days: int = 0  # its agent went quiet this many days ago
     wifi_fails_last_days: int = 0  # the Wi-Fi probe could not measure on the last N nights
+    secured_last_days: int = 0  # switches hardened (no telnet, web or default SNMP, no clear passwords) N nights ago
+    logging_last_days: int = 0  # switches got NTP, remote logging, RSTP and LLDP-MED N nights ago
     addresses: tuple[str, ...] = ()
 
 
 DEMO_SCHOOLS = (
-    SimulatedSchool("100101", "Hill Primary School", "primary", 120.0, addresses=("198.51.100.10",)),
+    SimulatedSchool(
+        "100101",
+        "Hill Primary School",
+        "primary",
+        120.0,
+        secured_last_days=12,
+        logging_last_days=1,
+        addresses=("198.51.100.10",),
+    ),
     SimulatedSchool(
         "100102", "Riverside Academy", "secondary", 940.0, wifi_fails_last_days=3, addresses=("198.51.100.20",)
     ),
@@ -63,9 +73,36 @@ class SeededTrust:
 
 
 def _vary(
-    record: EvidenceRecord, school: SimulatedSchool, night: int, rng: random.Random, wifi_down: bool, when: datetime
+    record: EvidenceRecord,
+    school: SimulatedSchool,
+    night: int,
+    rng: random.Random,
+    wifi_down: bool,
+    when: datetime,
+    days_ago: int = 0,
 ) -> EvidenceRecord:
     update: dict[str, Any] = {"collected_at": when}
+    if record.kind == "switch.device" and record.ok and record.data is not None:
+        data = dict(record.data)
+        if days_ago < school.secured_last_days:  # the IT team's hardening work shows in the trend
+            data.update(
+                telnet_enabled=False,
+                http_mgmt_enabled=False,
+                snmp_default_community=False,
+                plaintext_passwords=0,
+                reversible_passwords=0,
+                ssh_v2_only=True,
+                snmp_v1v2c_enabled=False,
+                snmp_v3_enabled=True,
+            )
+        if days_ago < school.logging_last_days:
+            data.update(
+                ntp_servers=max(2, data.get("ntp_servers") or 0),
+                syslog_servers=max(1, data.get("syslog_servers") or 0),
+                stp_mode="rstp",
+                lldp_med_enabled=True,
+            )
+        update["data"] = data
     if record.kind == "broadband.speed" and record.ok and record.data is not None:
         # Evening-to-evening wobble around the school's usual figure, with a bad patch in week two.
         factor = rng.uniform(0.8, 1.1) * (0.75 if 7 <= night <= 10 else 1.0)
@@ -113,7 +150,7 @@ def nightly_reports(
         if finished > now:
             finished = now - timedelta(minutes=1)
         wifi_down = days_ago < school.wifi_fails_last_days
-        evidence = [_vary(r, school, night, rng, wifi_down, finished) for r in base_evidence]
+        evidence = [_vary(r, school, night, rng, wifi_down, finished, days_ago) for r in base_evidence]
         yield build_report(
             report_id=uuid.UUID(int=rng.getrandbits(128), version=4),
             standards=standards,

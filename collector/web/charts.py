@@ -86,7 +86,7 @@ def line_chart(
             continue  # small counts: whole numbers only
         y = y_of(value)
         parts.append(f'<line x1="{PAD_LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{value:,.0f}</text>')
+        parts.append(f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{_number(value)}</text>')
     parts.append(
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 8}" class="tick">{escape(_day(min(points)[0]))}</text>'
         f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 8}" class="tick" text-anchor="end">'
@@ -121,6 +121,10 @@ def line_chart(
         f'<figure class="chart-figure"><figcaption>{escape(title)}</figcaption>{"".join(parts)}'
         f'<ul class="legend">{legend}</ul></figure>'
     )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def _nice(value: float) -> float:

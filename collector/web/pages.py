@@ -271,9 +271,20 @@ def school(
     )
     titles = dict(_standards())
     met_series = [
-        charts.Series(titles.get(std, std), [(when, float(met)) for when, met, _ in points])
+        charts.Series(titles.get(std, std), [(when, float(met)) for when, met, _, _ in points])
         for std, points in sorted(trend.items())
     ]
+    not_met_series = [
+        charts.Series(titles.get(std, std), [(when, float(fail)) for when, _, _, fail in points])
+        for std, points in sorted(trend.items())
+    ]
+    not_met_chart = charts.line_chart(
+        "notmet",
+        f"Requirements not met per standard over the last {days} days",
+        _met_description(trend, titles, index=3, word="not met"),
+        not_met_series,
+        unit="requirements not met by date",
+    )
     met_chart = charts.line_chart(
         "met",
         f"Requirements met per standard over the last {days} days",
@@ -294,6 +305,7 @@ def school(
         changed=changed,
         speed_chart=speed_chart,
         met_chart=met_chart,
+        not_met_chart=not_met_chart,
         manual=manual,
         known=known,
         attestations=attestations,
@@ -324,11 +336,15 @@ def _speed_description(series: list[charts.Series], threshold: float | None, pha
     return " ".join(parts) or "No broadband measurements in this period."
 
 
-def _met_description(trend: dict[str, list[tuple[datetime, int, int]]], titles: dict[str, str]) -> str:
+def _met_description(
+    trend: dict[str, list[tuple[datetime, int, int, int]]], titles: dict[str, str], index: int = 1, word: str = "met"
+) -> str:
     parts = []
     for std, points in sorted(trend.items()):
         first, last = points[0], points[-1]
-        parts.append(f"{titles.get(std, std)}: {first[1]} of {first[2]} met at first, {last[1]} of {last[2]} now.")
+        parts.append(
+            f"{titles.get(std, std)}: {first[index]} of {first[2]} {word} at first, {last[index]} of {last[2]} now."
+        )
     return " ".join(parts) or "No reports in this period."
 
 

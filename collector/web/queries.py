@@ -312,18 +312,20 @@ def changes(before: dict[str, tuple[str, str, str]], after: dict[str, tuple[str,
     return out
 
 
-def trend_by_standard(session: Session, site: Site, since: datetime) -> dict[str, list[tuple[datetime, int, int]]]:
-    """Per standard, (finished_at, requirements met, requirements that apply) for each report since ``since``."""
+def trend_by_standard(session: Session, site: Site, since: datetime) -> dict[str, list[tuple[datetime, int, int, int]]]:
+    """Per standard, (finished_at, requirements met, requirements that apply, requirements not met) for each report
+    since ``since``."""
     met = func.sum(case((RequirementRow.status == "pass", 1), else_=0))
     applicable = func.sum(case((RequirementRow.status != "not_applicable", 1), else_=0))
-    out: dict[str, list[tuple[datetime, int, int]]] = defaultdict(list)
-    for finished, standard, n_met, n_app in session.execute(
-        select(RequirementRow.finished_at, RequirementRow.standard, met, applicable)
+    not_met = func.sum(case((RequirementRow.status == "fail", 1), else_=0))
+    out: dict[str, list[tuple[datetime, int, int, int]]] = defaultdict(list)
+    for finished, standard, n_met, n_app, n_fail in session.execute(
+        select(RequirementRow.finished_at, RequirementRow.standard, met, applicable, not_met)
         .where(RequirementRow.site_pk == site.id, RequirementRow.finished_at >= since)
         .group_by(RequirementRow.report_id, RequirementRow.finished_at, RequirementRow.standard)
         .order_by(RequirementRow.finished_at)
     ):
-        out[standard].append((_aware(finished) or finished, int(n_met or 0), int(n_app or 0)))
+        out[standard].append((_aware(finished) or finished, int(n_met or 0), int(n_app or 0), int(n_fail or 0)))
     return dict(out)
 
 

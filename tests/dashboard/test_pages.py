@@ -149,7 +149,7 @@ def test_school_page_history_changes_and_trend_charts(trusts) -> None:
     assert len(history) == 12
     assert history[0]["finished_at"] > history[-1]["finished_at"]
     page = client.get("/schools/100101?days=30").text
-    assert page.count("<svg") == 2 and 'role="img"' in page and "<desc" in page
+    assert page.count("<svg") == 3 and 'role="img"' in page and "<desc" in page
     assert "DfE primary download minimum 100 Mbps" in page
     changes = _csv(client.get("/schools/100101?format=csv&table=changes"))
     assert all(r["before"] != r["after"] for r in changes)
