@@ -258,5 +258,5 @@ def audit_list(
             {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "target": e.target, "detail": e.detail}
             for e in session.scalars(query)
         ]
-    text = "\n".join(f"{r['at'][:19]}  {r['actor']:<36} {r['action']:<22} {r['target'] or ''}" for r in rows)
+    text = "\n".join(f"{str(r['at'])[:19]}  {r['actor']:<36} {r['action']:<22} {r['target'] or ''}" for r in rows)
     _table(fmt, rows, text or "no events")

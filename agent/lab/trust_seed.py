@@ -216,9 +216,9 @@ def seed_trust(
             if trust is None:
                 trust = admin.create_trust(session, trust_name, seeded.trust_slug)
             for school in schools:
-                site = admin.create_site(session, trust.slug, school.site_id, school.name, school.phase)
+                made = admin.create_site(session, trust.slug, school.site_id, school.name, school.phase)
                 for address in school.addresses:
-                    session.add(SitePublicAddress(site_pk=site.id, address=address))
+                    session.add(SitePublicAddress(site_pk=made.id, address=address))
                 session.commit()
                 tokens[school.site_id], _ = admin.create_enrolment_token(session, school.site_id)
             first = session.scalar(select(Site).where(Site.site_id == schools[0].site_id))

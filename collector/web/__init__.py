@@ -6,6 +6,7 @@ step), Swagger UI served locally at ``/docs``, and ``?format=csv`` on the read A
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(("/api/", "/openapi", "/static/", "/speed")):
-            return await api_handler(request, exc)  # type: ignore[no-any-return]
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return render(
             request,
             "message.html.j2",

@@ -131,11 +131,11 @@ def _nice(value: float) -> float:
     """The smallest of 1, 2, 2.5, 4, 5 or 10 times a power of ten that is at least ``value`` (axis top)."""
     if value <= 0:
         return 1.0
-    scale = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 4, 5, 10):
+    scale = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 4.0, 5.0, 10.0):
         if value <= step * scale:
             return step * scale
-    return 10 * scale
+    return 10.0 * scale
 
 
 def _day(when: datetime) -> str:

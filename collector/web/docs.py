@@ -20,7 +20,7 @@ DOCS_CSP = (
 
 def swagger_static_dir() -> Path | None:
     try:
-        import swagger_ui
+        import swagger_ui  # type: ignore[import-untyped]
     except ModuleNotFoundError:
         return None
     path = Path(swagger_ui.__file__).resolve().parent / "static"

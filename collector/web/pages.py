@@ -18,7 +18,7 @@ from collector.auth.accounts import Principal
 from collector.models import Site, StoredReport, utcnow
 from collector.web import charts, queries, rendering
 from collector.web.models import SiteAttestation
-from collector.web.scope import visible_report, visible_site
+from collector.web.scope import site_filter, visible_report, visible_site
 from collector.web.security import (
     REPORT_CSP,
     SESSION_COOKIE,
@@ -510,7 +510,7 @@ def compare(
     with sessions_of(request)() as session:
         choices = list(
             session.execute(
-                select(Site.site_id, Site.name).where(queries.site_filter(principal)).order_by(Site.name)
+                select(Site.site_id, Site.name).where(site_filter(principal)).order_by(Site.name)
             ).all()
         )
         sides: list[dict[str, Any]] = []
