@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collector.auth.accounts import Principal
@@ -175,7 +176,7 @@ def latest_rows(session: Session, principal: Principal, now: datetime, stale_aft
             session.add(rollup)
         try:
             session.commit()
-        except Exception:  # another process stored the same rollups first: the same figures
+        except IntegrityError:  # another process stored the same rollups first: the same figures
             session.rollback()
     return sites
 
@@ -362,7 +363,7 @@ def ensure_facts(session: Session, site: Site, since: datetime) -> None:
         session.add(ReportFacts(report_id=report_id, site_pk=site.id, finished_at=finished_at, facts=facts))
     try:
         session.commit()
-    except Exception:  # another process filled the same rows at the same moment: theirs are as good
+    except IntegrityError:  # another process filled the same rows at the same moment: theirs are as good
         session.rollback()
 
 
