@@ -5,6 +5,7 @@ Every query takes the trust and filters by it: another trust's site or report is
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -102,7 +103,9 @@ def report_detail(session: Session, report: StoredReport, site: Site) -> ReportO
     return ReportOut(
         **summary_out(report, site).model_dump(),
         requirements=[
-            RequirementOut(requirement=r.requirement, standard=r.standard, title=r.title, status=r.status) for r in reqs
+            RequirementOut(requirement=r.requirement, standard=r.standard, title=r.title, status=r.status,
+                           due=due_of(r.requirement))
+            for r in reqs
         ],
         results=[
             ResultOut(
@@ -156,6 +159,20 @@ def latest(
             status=r.status,
             report_id=r.report_id,
             finished_at=r.finished_at,
+            due=due_of(r.requirement),
         )
         for r, s in session.execute(query).all()
     ]
+
+
+def due_of(requirement: str) -> str | None:
+    """DfE's timing for a requirement (now, next_upgrade, by_2030), from the current standards map: the timing
+    is DfE's, not the report's, so older reports get it too. None for an id the map no longer has."""
+    return _dues().get(requirement)
+
+
+@functools.cache
+def _dues() -> dict[str, str]:
+    from standards_map.model import load_map
+
+    return {r.id: r.due for r in load_map().requirements}

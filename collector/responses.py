@@ -74,6 +74,7 @@ class RequirementOut(BaseModel):
     standard: str
     title: str
     status: str
+    due: str | None = Field(default=None, description="When DfE expects it met: now, next_upgrade or by_2030")
 
 
 class ReportOut(ReportSummaryOut):
@@ -90,6 +91,7 @@ class LatestOut(BaseModel):
     status: str
     report_id: str
     finished_at: datetime
+    due: str | None = Field(default=None, description="When DfE expects it met: now, next_upgrade or by_2030")
 
 
 class Deleted(BaseModel):

@@ -16,6 +16,18 @@ class Status(StrEnum):
     MANUAL = "manual"
 
 
+# The words every command and report uses for each status (one vocabulary: scan, wifi analyze, switch
+# audit-config, the HTML/CSV report, the dashboard).
+STATUS_LABEL: dict[str, str] = {
+    Status.PASS: "Met",
+    Status.FAIL: "Not met",
+    Status.WARN: "Attention",
+    Status.UNKNOWN: "Not measured",
+    Status.NOT_APPLICABLE: "Not applicable",
+    Status.MANUAL: "Needs confirming",
+}
+
+
 # Worst first: how several results of one requirement roll up into one status.
 SEVERITY_ORDER: tuple[Status, ...] = (
     Status.FAIL,

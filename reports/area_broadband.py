@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from contract.evidence.broadband import BroadbandSpeed
 from contract.history import by_time_of_day, median_download, median_upload, slowest_band
+from reports.charts import Chart, Series, line_chart
 from reports.sections import Cell, Table
 
 if TYPE_CHECKING:
@@ -35,6 +36,46 @@ def latest_speed(report: Report) -> BroadbandSpeed | None:
     return max(found, key=lambda pair: pair[0])[1]  # type: ignore[arg-type, return-value]
 
 
+def phase_minimum_mbps(report: Report, check_id: str = "broadband_download_meets_minimum") -> float | None:
+    """The DfE minimum for this school's phase (the map's threshold, or the site's override)."""
+    from standards_map.model import load_map
+
+    override = report.site_profile.overrides.get(check_id, {}).get("min_mbps")
+    if override is not None:
+        return float(override)
+    for req in load_map().requirements:
+        for ref in req.checks:
+            if ref.check == check_id:
+                params = ref.params_for(report.site.phase)
+                if params and "min_mbps" in params:
+                    return float(params["min_mbps"])
+    return None
+
+
+def speed_chart(report: Report, speed: BroadbandSpeed) -> Chart | None:
+    """Download and upload of each stored run (and this one) against the phase's DfE download minimum."""
+    runs = [(p.started_at, p.download_mbps, p.upload_mbps) for p in speed.history]
+    if speed.runs:
+        latest = max(r.started_at for r in speed.runs)
+        if not runs or latest > runs[-1][0]:
+            runs.append((latest, speed.download_mbps, speed.upload_mbps))
+    if not runs:
+        return None
+    labels = [f"{when:%d %b %H:%M}" for when, _, _ in runs]
+    minimum = phase_minimum_mbps(report)
+    phase = report.site.phase.replace("_", "-")
+    return line_chart(
+        [
+            Series("Download", [(label, down) for label, (_, down, _) in zip(labels, runs, strict=True)]),
+            Series("Upload", [(label, up) for label, (_, _, up) in zip(labels, runs, strict=True)]),
+        ],
+        title="Broadband speed over time",
+        unit="Mbps",
+        threshold=minimum,
+        threshold_label=f"DfE minimum for a {phase} school: {minimum:g} Mbps" if minimum is not None else "",
+    )
+
+
 def history_table(report: Report) -> Table | None:
     """Runs by time of day with the slowest band marked; None when no speed was measured."""
     speed = latest_speed(report)
@@ -48,6 +89,8 @@ def history_table(report: Report) -> Table | None:
             intro=f"{now} No earlier runs are stored yet; schedule nightly runs (schoolnet schedule install) "
             "to see how the line varies through the day.",
             columns=["Time of day", "Runs", "Median download", "Median upload"],
+            standard="broadband",
+            chart=speed_chart(report, speed),
         )
     slowest = slowest_band(points)
     days = (points[-1].started_at - points[0].started_at).days + 1
@@ -61,16 +104,18 @@ def history_table(report: Report) -> Table | None:
         intro += " Earlier runs here are simulated (demo)."
     rows = []
     for band in by_time_of_day(points):
-        mark = "warn" if slowest is not None and band.label == slowest.label else None
+        slow = slowest is not None and band.label == slowest.label
         rows.append([
-            Cell(band.label + (" (slowest)" if mark else ""), mark),
+            Cell(band.label + (" (slowest)" if slow else ""), "warn" if slow else None, worded=True),
             Cell(str(band.runs)),
-            Cell(_mbps(band.median_download_mbps), mark),
-            Cell(_mbps(band.median_upload_mbps), mark),
+            Cell(_mbps(band.median_download_mbps)),
+            Cell(_mbps(band.median_upload_mbps)),
         ])
     return Table(
         title="Broadband over time",
         intro=intro,
         columns=["Time of day", "Runs", "Median download", "Median upload"],
         rows=rows,
+        standard="broadband",
+        chart=speed_chart(report, speed),
     )

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from contract.report import Report
+    from reports.charts import Chart
 
 
 @dataclass(frozen=True)
 class Cell:
     text: str
     status: str | None = None  # pass / fail / warn / unknown ... colours the cell
+    worded: bool = False  # the text already says in words what the colour means (else the status word is added)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Table:
     intro: str
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
+    standard: str | None = None  # the standard's section it belongs in (None: after the standards)
+    chart: Chart | None = None  # drawn above the table
 
 
 # "module:function" paths, imported when a report is rendered.

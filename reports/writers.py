@@ -4,37 +4,35 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from contract.report import Report
-from contract.status import Status
-from reports.sections import build_tables
-from standards_map.checks import registry
+from contract.status import STATUS_LABEL as _STATUS_LABEL
+from reports.glossary import Glossary
+from reports.view import LIST_INTROS, LIST_TITLES, build_view
 from standards_map.model import StandardsMap, load_map
 
+# Contract: one row per result, with the site and report on every row so a trust can join its schools' files.
 CSV_COLUMNS = [
+    "site_id",
+    "site_name",
+    "report_id",
+    "finished_at",
     "requirement",
     "standard",
     "check",
     "status",
+    "status_label",
     "target",
     "detail",
     "measured",
     "expected",
     "evidence_ref",
+    "good_practice",
 ]
-
-STATUS_LABEL = {
-    "pass": "Met",
-    "fail": "Not met",
-    "warn": "Attention",
-    "unknown": "Not measured",
-    "not_applicable": "Not applicable",
-    "manual": "Needs confirming",
-}
+STATUS_LABEL = _STATUS_LABEL  # re-exported: the vocabulary lives in contract.status
 
 
 def report_json_bytes(report: Report) -> bytes:
@@ -45,72 +43,65 @@ def report_csv_text(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    fixed = {
+        "site_id": report.site.id,
+        "site_name": report.site.name,
+        "report_id": str(report.report_id),
+        "finished_at": report.finished_at.isoformat(),
+    }
     for result in report.results:
-        row = result.model_dump(mode="json")
+        row = {**result.model_dump(mode="json"), **fixed, "status_label": _STATUS_LABEL[result.status]}
         writer.writerow({column: "" if row.get(column) is None else row[column] for column in CSV_COLUMNS})
     return buffer.getvalue()
 
 
-def _rag(statuses: list[str]) -> str:
-    if "fail" in statuses:
-        return "red"
-    if any(s in statuses for s in ("warn", "unknown", "manual")):
-        return "amber"
-    return "green"
-
-
 def _html_context(report: Report, standards: StandardsMap) -> dict[str, Any]:
-    checks = registry()
-    by_requirement: dict[str, list[dict[str, Any]]] = {}
-    for result in report.results:
-        if result.requirement is None:
-            continue
-        row = result.model_dump(mode="json")
-        spec = checks.get(result.check)
-        row["check_summary"] = spec.summary if spec else "Confirmed by a named person (attestation)"
-        by_requirement.setdefault(result.requirement, []).append(row)
-
-    known = {req.id: req for req in standards.requirements}
-    sections = []
-    for std in standards.standards:
-        reqs = []
-        for status in report.requirements:
-            if status.standard != std.id:
-                continue
-            req = known.get(status.id)
-            reqs.append(
-                {
-                    "id": status.id,
-                    "title": status.title,
-                    "headline": status.headline,
-                    "status": status.status.value,
-                    "assessment": status.assessment,
-                    "when_to_meet": status.when_to_meet,
-                    "remediation": status.remediation,
-                    "source": status.source,
-                    "summary": req.summary if req else "",
-                    "notes": [ref.note for ref in req.checks if ref.note] if req else [],
-                    "results": by_requirement.get(status.id, []),
-                }
-            )
-        statuses = [r["status"] for r in reqs]
-        sections.append(
-            {
-                "id": std.id,
-                "title": std.title,
-                "source": std.source,
-                "rag": _rag(statuses),
-                "counts": Counter(statuses),
-                "requirements": reqs,
-            }
-        )
+    glossary = Glossary()
     return {
         "report": report,
-        "sections": sections,
-        "tables": build_tables(report),
-        "labels": STATUS_LABEL,
-        "statuses": [s.value for s in Status],
-        "failed_evidence": [e for e in report.evidence if not e.ok],
+        "view": build_view(report, standards),
+        "labels": _STATUS_LABEL,
+        "list_titles": LIST_TITLES,
+        "list_intros": LIST_INTROS,
+        "explain": glossary.explain,
+        "glossary": glossary,
+        "evidence": [_evidence_view(record) for record in report.evidence],
+    }
+
+
+# Evidence fields too long or too raw for the page (they stay in report.json).
+_EVIDENCE_SKIP = {"running_config", "runs", "history", "networks", "ports", "lldp_neighbours", "probes", "kind"}
+
+
+def _evidence_view(record: Any) -> dict[str, Any]:
+    """One evidence record as a short list of readable facts (the whole record stays in report.json)."""
+    facts: list[tuple[str, str]] = []
+    data = record.data or {}
+    for key, value in data.items():
+        if value is None or value == [] or value == {}:
+            continue
+        name = key.replace("_", " ")
+        if key in _EVIDENCE_SKIP or isinstance(value, dict):
+            if isinstance(value, list):
+                facts.append((name, f"{len(value)} item{'s' if len(value) != 1 else ''} (in report.json)"))
+            continue
+        if isinstance(value, list):
+            shown = ", ".join(str(v) for v in value[:6]) + (f" and {len(value) - 6} more" if len(value) > 6 else "")
+            facts.append((name, shown))
+        elif isinstance(value, bool):
+            facts.append((name, "yes" if value else "no"))
+        else:
+            text = str(value)
+            facts.append((name, text if len(text) <= 160 else text[:157] + "..."))
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "probe": record.probe,
+        "target": record.target,
+        "collected_at": record.collected_at,
+        "ok": record.ok,
+        "error": record.error,
+        "facts": facts[:18],
     }
 
 

@@ -107,6 +107,10 @@ class Standard(BaseModel):
     title: str
     source: str
     core: bool = True
+    ask: str = Field(
+        default="IT support",
+        description="Who DfE says is responsible, i.e. who the report tells the school to ask",
+    )
 
 
 class StandardsMap(BaseModel):

@@ -14,9 +14,25 @@ from pydantic import ValidationError
 
 from agent import __version__
 from agent.cli import broadband, collector, delivery, filtering, firewall, schedule, switch, wifi
-from agent.cli.common import Format, emit, err, setup_logging
+from agent.cli.common import Format, TextJson, TextJsonCsv, emit, err, setup_logging
 from agent.cli.text import report_text
 from agent.errors import SchoolnetError, UsageError
+
+
+def _no_type_for_flags() -> None:
+    """typer 0.29 labels an on/off flag ``<bool>`` in --help, which reads as if it took a value: show nothing."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_type_for_flags()
+_STDOUT_HELP = "What to print on stdout (report.json, report.html and report.csv are always written)."
 
 app = typer.Typer(
     name="schoolnet",
@@ -52,7 +68,7 @@ def scan(
         str | None, typer.Option(help="Comma-separated probes to run: switches,wifi,broadband,firewall.")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Directory for the reports.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
+    fmt: Annotated[Format, typer.Option("--format", help=_STDOUT_HELP)] = Format.text,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
     nightly: Annotated[bool, typer.Option(
         "--nightly",
@@ -85,7 +101,7 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the demo's reports.")] = Path(
         "schoolnet-demo"
     ),
-    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout: text or json.")] = Format.text,
+    fmt: Annotated[Format, typer.Option("--format", help=_STDOUT_HELP)] = Format.text,
     keep_running: Annotated[
         bool, typer.Option("--keep-running", help="Keep the simulated network and collector up until Ctrl-C.")
     ] = False,
@@ -107,7 +123,7 @@ def evaluate(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write report.json/html/csv here instead of stdout.")
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Format on stdout.")] = Format.text,
+    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout without --output.")] = Format.text,
 ) -> None:
     """Re-judge a stored report's evidence with the current standards map."""
     from agent.output import write_reports
@@ -135,31 +151,52 @@ def evaluate(
 
 @standards_app.command("list")
 def standards_list(
-    fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    fmt: Annotated[TextJsonCsv, typer.Option("--format", help="text, json or csv.")] = TextJsonCsv.text,
 ) -> None:
-    """List every requirement of the five core standards."""
+    """List every requirement of the five core standards: id, when DfE expects it, and a short headline."""
     from standards_map.model import load_map
 
     smap = load_map()
-    if fmt is Format.json:
+    if fmt is TextJsonCsv.json:
         emit(json.dumps(
             {"version": smap.version, "requirements": [r.model_dump(mode="json") for r in smap.requirements]},
             indent=2,
         ))
         return
-    lines = [f"DfE standards map {smap.version}: {len(smap.requirements)} requirements"]
+    if fmt is TextJsonCsv.csv:
+        emit(_standards_csv(smap))
+        return
+    due = {"now": "now", "next_upgrade": "next upgrade", "by_2030": "by 2030"}
+    lines = [f"DfE standards map {smap.version}: {len(smap.requirements)} requirements (due: when DfE expects it)"]
     for std in smap.standards:
         lines.append(f"\n{std.title}")
         for req in smap.requirements:
             if req.standard == std.id:
-                lines.append(f"  {req.id:<44} {req.assessment:<9} {req.title}")
+                lines.append(f"  {req.id:<44} {due[req.due]:<13} {req.assessment:<9} {req.headline}")
     emit("\n".join(lines))
+
+
+def _standards_csv(smap: object) -> str:
+    import csv
+    import io
+
+    from standards_map.model import StandardsMap
+
+    assert isinstance(smap, StandardsMap)
+    buffer = io.StringIO()
+    columns = ["id", "standard", "ref", "headline", "due", "assessment", "title", "source", "when_to_meet"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for req in smap.requirements:
+        row = req.model_dump(mode="json")
+        writer.writerow({c: " ".join(str(row[c]).split()) for c in columns})
+    return buffer.getvalue()
 
 
 @standards_app.command("show")
 def standards_show(
-    requirement_id: Annotated[str, typer.Argument(help="Requirement id, e.g. dfe.broadband.minimum-speeds")],
-    fmt: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    requirement_id: Annotated[str, typer.Argument(help="Requirement id, e.g. dfe.broadband.minimum-speed")],
+    fmt: Annotated[TextJson, typer.Option("--format", help="text or json.")] = TextJson.text,
 ) -> None:
     """Show one requirement: its DfE title, source, checks and thresholds per phase."""
     from standards_map.model import load_map
@@ -171,19 +208,22 @@ def standards_show(
         close = [r.id for r in smap.requirements if requirement_id.split(".")[-1] in r.id]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else "; see `schoolnet standards list`"
         raise UsageError(f"no requirement {requirement_id!r}{hint}") from None
-    if fmt is Format.json:
+    if fmt is TextJson.json:
         emit(req.model_dump_json(indent=2))
         return
     lines = [
         f"{req.id}  ({req.standard}, {req.assessment})",
         f"DfE title:    {req.title}",
-        f"Source:       {req.source} (text taken {req.text_taken_on})",
+        f"Headline:     {req.headline}",
+        f"Source:       {req.source} (DfE page version of {req.text_taken_on:%d %B %Y})",
         f"When to meet: {req.when_to_meet}",
+        f"Due:          {req.due.replace('_', ' ')}",
         f"Applies to:   {', '.join(p.replace('_', '-') for p in req.phases)}",
         f"Summary:      {req.summary}",
     ]
     for ref in req.checks:
-        lines.append(f"Check:        {ref.check}")
+        practice = f" (good practice: {ref.good_practice.source}; at most attention)" if ref.good_practice else ""
+        lines.append(f"Check:        {ref.check}{practice}")
         for phase, params in ref.params.items():
             shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "(no parameters)"
             lines.append(f"                {phase}: {shown}")

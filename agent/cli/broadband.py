@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 from agent.errors import CannotRunError, ConfigError, UsageError
 
 if TYPE_CHECKING:
     from agent.config.broadband import BroadbandConfig
     from contract.evidence.broadband import BroadbandSpeed
+    from contract.site import SiteProfile
 
 broadband_app = typer.Typer(help="Broadband line: throughput, latency under load, backup connection.",
                             no_args_is_help=True)
@@ -29,16 +31,18 @@ class Backend(StrEnum):
     iperf3 = "iperf3"
 
 
-def _broadband_config(config: Path | None) -> BroadbandConfig:
-    """The [broadband] section of the config file; defaults when no file is given and none is found."""
+def _broadband_config(config: Path | None) -> tuple[BroadbandConfig, SiteProfile | None]:
+    """The [broadband] section of the config file and the site (for its phase); defaults and no site when no
+    file is given and none is found."""
     from agent.config import find_config, load_config
     from agent.config.broadband import BroadbandConfig
 
     try:
         path = find_config(config)
     except ConfigError:
-        return BroadbandConfig()
-    return load_config(path).broadband
+        return BroadbandConfig(), None
+    loaded = load_config(path)
+    return loaded.broadband, loaded.site_profile()
 
 
 def describe(ev: BroadbandSpeed) -> str:
@@ -82,7 +86,7 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in (Format.text, Format.json):
             raise UsageError("--format: broadband test prints text or json")
-        bb = _broadband_config(config)
+        bb, site = _broadband_config(config)
         if duration is not None:
             # Keep at least three quarters of a short test as the measured (steady-state) window.
             bb = bb.model_copy(update={"duration_s": duration, "warmup_s": min(bb.warmup_s, duration / 4)})
@@ -95,10 +99,14 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(4) from None
         except MeasurementError as exc:  # no backend tool, not a speed server: it could not run at all
             raise CannotRunError(f"broadband test: {exc}") from None
+        from agent.cli.text import speed_verdict
+
+        verdict = speed_verdict(evidence, site)
         if fmt is Format.json:
             emit(evidence.model_dump_json(indent=2))
+            err.print(verdict, highlight=False, markup=False)  # stdout carries the JSON only
         else:
-            emit(describe(evidence))
+            emit(describe(evidence) + "\n" + verdict)
 
     @app.command("speed-server")
     def speed_server(

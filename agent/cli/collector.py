@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 from agent.errors import CannotRunError, UsageError
 
 if TYPE_CHECKING:

@@ -12,8 +12,23 @@ err = Console(stderr=True, soft_wrap=True)  # never wrap messages: they are grep
 
 
 class Format(StrEnum):
+    """Every output format; a command whose output works in all of them takes this."""
+
     json = "json"
     html = "html"
+    csv = "csv"
+    text = "text"
+
+
+class TextJson(StrEnum):
+    """For commands that print only text or JSON: `--help` then offers just these two."""
+
+    json = "json"
+    text = "text"
+
+
+class TextJsonCsv(StrEnum):
+    json = "json"
     csv = "csv"
     text = "text"
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 from agent.errors import UsageError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ outbox_app = typer.Typer(help="Signed reports waiting for the collector.", no_ar
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
 StateDirOption = Annotated[
     Path | None,
-    typer.Option("--state-dir", envvar=STATE_DIR_ENV, help="Agent state directory (default: [agent] state_dir)."),
+    typer.Option("--state-dir", envvar=STATE_DIR_ENV, help="Agent state directory (default: the config's state_dir)."),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="text or json.")]
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 from agent.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:

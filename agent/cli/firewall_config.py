@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.cli.common import Format, emit
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit
 from agent.errors import UsageError
 
 if TYPE_CHECKING:

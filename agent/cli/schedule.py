@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 
 schedule_app = typer.Typer(help="Nightly runs: systemd timer, or cron where there is no systemd.", no_args_is_help=True)
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.cli.common import Format, emit
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit
 from contract.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -96,16 +97,10 @@ def audit_config(
                          "evidence": [record.model_dump(mode="json")]}, indent=2))
     else:
         lines = [f"{target} ({platform}), from {file}"]
-        # A check that serves several requirements is shown once, with every requirement it counts towards.
-        requirements: dict[str, list[str]] = {}
-        for r in results:
-            requirements.setdefault(r.check, []).append(r.requirement or "")
-        shown: set[str] = set()
-        for r in results:
-            if r.check in shown:
-                continue
-            shown.add(r.check)
-            lines.append(f"  {r.status.value:<14} {r.check:<38} {r.detail}")
-            lines.append(f"  {'':<14} {'':<38} ({', '.join(requirements[r.check])})")
+        # The report's words (Met, Not met, ...), the check's title beside its id; a check that serves several
+        # requirements is shown once, with every requirement it counts towards.
+        from agent.cli.text import result_lines
+
+        lines.extend(result_lines(results, indent="  ", show_target=False))
         emit("\n".join(lines))
     raise typer.Exit(1 if any(r.status.value == "fail" for r in results) else 0)

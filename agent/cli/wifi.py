@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.cli.common import Format, emit, err
+from agent.cli.common import TextJson as Format
+from agent.cli.common import emit, err
 from contract.errors import CannotRunError, CollectionError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -138,8 +139,9 @@ def _scan_text(scan: WifiScan, results: list[Result]) -> str:
             f"{gen:<4} {'yes' if n.legacy_crypto else 'no'}"
         )
     lines.append("")
-    for r in results:
-        lines.append(f"{r.status.value.upper():<8} {r.check:<38} {r.detail}")
+    from agent.cli.text import result_lines  # the report's words (Met, Not met, ...) and the check's title
+
+    lines.extend(result_lines(results, show_target=False))
     return "\n".join(lines)
 
 

@@ -62,7 +62,7 @@ def broadband_upload_meets_minimum(
 
 @check(evidence=BroadbandSpeed)
 def broadband_latency_under_load(ev: BroadbandSpeed, *, max_increase_ms: float = 100.0) -> Outcome:
-    """Warn when latency rises by more than the bound while the line is saturated (bufferbloat)."""
+    """Latency stays low while the line is busy (no bufferbloat); warns when it rises beyond the bound."""
     if ev.latency_idle_ms is None or ev.latency_loaded_ms is None:
         hint = f" (the {ev.backend} backend measures no idle and loaded latency pair; use the http backend)" if (
             ev.backend in ("speedtest", "iperf3")) else ""

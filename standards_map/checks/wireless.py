@@ -111,7 +111,7 @@ def wifi_no_open_networks(ev: WifiScan, *, site: SiteProfile) -> Outcome:
 @check(evidence=WifiScan)
 @_says_how_much_was_read
 def wifi_no_legacy_encryption(ev: WifiScan, *, site: SiteProfile) -> Outcome:
-    """Fail when a school network still offers WEP, WPA1 or TKIP."""
+    """No school network still offers WEP, WPA1 or TKIP."""
     school = _preamble(ev, site)
     if isinstance(school, Outcome):
         return school
@@ -339,7 +339,7 @@ def wifi_signal_present(
 @check(evidence=WifiScan)
 @_says_how_much_was_read
 def wifi_no_rogue_school_ssid(ev: WifiScan, *, site: SiteProfile) -> Outcome:
-    """Fail when a school SSID is broadcast by a radio that is not one of the school's access points."""
+    """Only the school's own access points broadcast the school's SSIDs (no impostor)."""
     if not site.wifi.ssids:
         return unknown("The config names no school SSIDs, so an impostor cannot be told apart.")
     if not site.wifi.known_bssids and not site.wifi.known_ouis:
