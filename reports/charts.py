@@ -104,11 +104,11 @@ def _nice_max(value: float) -> float:
     """A round axis maximum at or above ``value`` (1, 2, 2.5 or 5 times a power of ten)."""
     if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+    power = float(10 ** math.floor(math.log10(value)))
+    for step in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if value <= step * power:
             return step * power
-    return 10 * power
+    return 10.0 * power
 
 
 def line_chart(
@@ -143,9 +143,9 @@ def line_chart(
     ident = _ident(title)
     parts = [_svg_open(width, height, title, alt, ident)]
     for k in range(5):  # horizontal grid with values
-        v = top * k / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="{INK}">{_fmt(v)}</text>')
+        tick = top * k / 4
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{INK}">{_fmt(tick)}</text>')
     parts.append(f'<text x="4" y="12" fill="{INK}">{escape(unit)}</text>')
     # At most as many x labels as fit (about 7 characters' width each, plus a gap).
     longest = max((len(label) for label in labels), default=1)

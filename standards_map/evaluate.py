@@ -8,9 +8,10 @@ from datetime import datetime
 from contract.evidence import EvidenceRecord
 from contract.results import RequirementStatus, Result
 from contract.site import Attestation, SiteProfile
+from contract.status import Status, worst
 from standards_map.checks import CheckSpec, registry
 from standards_map.model import CheckRef, Requirement, StandardsMap
-from standards_map.outcome import Outcome, Status, worst
+from standards_map.outcome import Outcome
 
 ATTESTATION_CHECK = "attestation"
 

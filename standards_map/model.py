@@ -33,6 +33,13 @@ class GoodPractice(BaseModel):
         return value
 
 
+PhaseKey = Literal["all", "primary", "secondary", "all_through", "college"]
+
+
+def _all_phases() -> dict[PhaseKey, dict[str, Any]]:
+    return {"all": {}}
+
+
 class CheckRef(BaseModel):
     """A check that decides (part of) a requirement, with its thresholds per school phase.
 
@@ -42,9 +49,7 @@ class CheckRef(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     check: str
-    params: dict[Literal["all", "primary", "secondary", "all_through", "college"], dict[str, Any]] = Field(
-        default_factory=lambda: {"all": {}}
-    )
+    params: dict[PhaseKey, dict[str, Any]] = Field(default_factory=_all_phases)
     note: str | None = Field(default=None, description="Where a threshold comes from when it is not DfE's")
     good_practice: GoodPractice | None = Field(
         default=None,

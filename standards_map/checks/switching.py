@@ -307,7 +307,8 @@ def switch_core_on_ups(ev: SwitchDevice) -> Outcome:
 def firmware_minimums() -> dict[str, Any]:
     """The maintained list of minimum supported releases per platform (data/firmware_minimums.yaml)."""
     path = resources.files("standards_map") / "data" / "firmware_minimums.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
 
 
 def _version_key(version: str) -> tuple[Any, ...]:
