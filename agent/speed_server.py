@@ -1,7 +1,8 @@
 """The trust-hosted reference endpoint for the ``http`` broadband backend (`schoolnet speed-server`).
 
-Standard library only at import, so it runs on a bare trust server. Endpoints (relative to the server root,
-or to ``/speed`` when the collector mounts :func:`speed_router`):
+The standard library's HTTP server (plus the shared protocol in ``contract.speed``), so it runs on a bare trust
+server; the collector serves the same protocol at ``/speed`` (``collector.speed``). Endpoints (relative to the
+server root, or to ``/speed`` on the collector):
 
 - ``GET  /ping``                 -> ``pong`` (tiny, never cached): latency probes.
 - ``GET  /info``                 -> JSON ``{"service": "schoolnet-speed", "version": 1, "limit_mbps": float|null,
@@ -27,7 +28,6 @@ response (a crude stand-in for distance).
 # fastapi names exist only inside speed_router(), so they must be evaluated there, not stored as strings.
 import argparse
 import json
-import os
 import re
 import socket
 import threading
@@ -36,27 +36,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SERVICE = "schoolnet-speed"
-DEFAULT_DOWNLOAD_BYTES = 25_000_000
-MAX_DOWNLOAD_BYTES = 4 << 30
-_BLOCK_BYTES = 4 << 20
-_CHUNK_BYTES = 1 << 20
-# Random, so that no compressing middlebox inflates the figure; generated once per process.
-_BLOCK = os.urandom(_BLOCK_BYTES)
-_BLOCK_VIEW = memoryview(_BLOCK)
+from contract import speed
 
-MINI_PAGE = b'<html><body><script>var upload_extension = "php";</script>upload_extension: "php"</body></html>'
-# The config speedtest-cli reads: 4 download threads x2, ratio 3 (no 32/64 KiB uploads: speedtest-cli 2.1.3 sends
-# a 65,536-byte upload 7 bytes short), long enough tests to leave slow start behind.
-MINI_CONFIG_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
-<settings>
-<client ip="127.0.0.1" lat="0" lon="0" isp="schoolnet" isprating="3.7" rating="0" ispdlavg="0" ispulavg="0"
- loggedin="0" country="ZZ" />
-<server-config threadcount="4" ignoreids="" notonmap="" forcepingid="" preferredserverid=""/>
-<download testlength="10" initialtest="250K" mintestsize="250K" threadsperurl="4"/>
-<upload testlength="10" ratio="3" initialtest="0" mintestsize="32K" threads="4" maxchunksize="512K"
- maxchunkcount="50"/>
-</settings>"""
+# The protocol (constants, generated data, the mini config) is shared with the collector's /speed endpoint.
+SERVICE = speed.SERVICE
+DEFAULT_DOWNLOAD_BYTES = speed.DEFAULT_DOWNLOAD_BYTES
+MAX_DOWNLOAD_BYTES = 4 << 30  # this server is the trust's own; the collector's /speed bounds requests tighter
+_BLOCK_BYTES = speed.BLOCK_BYTES
+_CHUNK_BYTES = speed.CHUNK_BYTES
+MINI_PAGE = speed.MINI_PAGE
+MINI_CONFIG_XML = speed.MINI_CONFIG_XML
 _RANDOM_JPG = re.compile(r"/random(\d+)x(\d+)\.jpg$")
 
 
@@ -174,13 +163,14 @@ class SpeedHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         left, offset = nbytes, 0
+        block = speed.block()
         # Paced (lab) servers write small pieces so the pacing is smooth at the client's sampling scale.
         chunk = 64 << 10 if self.server.pacer.bytes_per_s else _CHUNK_BYTES
         try:
             while left > 0:
                 size = min(left, chunk, _BLOCK_BYTES - offset)
                 self.server.pacer.take(size)
-                self.wfile.write(_BLOCK_VIEW[offset : offset + size])
+                self.wfile.write(block[offset : offset + size])
                 left -= size
                 offset = (offset + size) % _BLOCK_BYTES
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
@@ -224,13 +214,11 @@ class SpeedHandler(BaseHTTPRequestHandler):
                 return self._small(b"bytes out of range\n", status=400)
             return self._stream(nbytes, "application/octet-stream")
         if path.endswith("/info"):
-            info = {"service": SERVICE, "version": 1, "limit_mbps": self.server.limit_mbps,
-                    "udp_echo_port": self.server.udp_echo_port}
+            info = speed.info(self.server.limit_mbps, self.server.udp_echo_port)
             return self._small(json.dumps(info).encode(), "application/json")
         match = _RANDOM_JPG.search(path)
         if match:
-            side = min(int(match.group(1)), 8000)
-            return self._stream(side * side * 2, "image/jpeg")
+            return self._stream(speed.random_jpg_bytes(int(match.group(1))), "image/jpeg")
         if path.endswith("speedtest-config.php"):
             return self._small(MINI_CONFIG_XML, "text/xml")
         if path in ("", "/", "/speedtest", "/speedtest/"):
@@ -284,72 +272,13 @@ def serve(
 
 
 def speed_router(limit_mbps: float | None = None) -> Any:
-    """A FastAPI ``APIRouter`` with the same endpoints (mount it at ``/speed`` in the collector).
+    """The same endpoints as a FastAPI ``APIRouter`` (the collector's ``/speed``, with its per-request bounds).
 
-    fastapi is imported here, not at module import, so the stdlib server needs nothing installed.
-    """
-    from fastapi import APIRouter, Query, Request
-    from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-    from starlette.requests import ClientDisconnect
+    Imported lazily: this server needs neither fastapi nor the collector."""
+    from collector.speed import SpeedSettings
+    from collector.speed import speed_router as router
 
-    router = APIRouter()
-    no_store = {"Cache-Control": "no-store"}
-
-    def generated(nbytes: int) -> Any:
-        left, offset = nbytes, 0
-        while left > 0:
-            size = min(left, _CHUNK_BYTES, _BLOCK_BYTES - offset)
-            yield bytes(_BLOCK_VIEW[offset : offset + size])
-            left -= size
-            offset = (offset + size) % _BLOCK_BYTES
-
-    async def sink(request: Request) -> int:
-        received = 0
-        try:
-            async for chunk in request.stream():
-                received += len(chunk)
-        except ClientDisconnect:
-            pass  # the client's test window ended mid-upload: normal here, not an error to log
-        return received
-
-    @router.get("/ping", response_class=PlainTextResponse)
-    def ping() -> Response:
-        return PlainTextResponse("pong\n", headers=no_store)
-
-    @router.get("/info")
-    def info() -> Response:
-        info = {"service": SERVICE, "version": 1, "limit_mbps": limit_mbps, "udp_echo_port": None}
-        return JSONResponse(info, headers=no_store)
-
-    @router.get("/download")
-    def download(nbytes: int = Query(DEFAULT_DOWNLOAD_BYTES, alias="bytes", ge=0, le=MAX_DOWNLOAD_BYTES)) -> Response:
-        # Content-Length set, so the client can tell a complete transfer from one cut short.
-        headers = {**no_store, "Content-Length": str(nbytes)}
-        return StreamingResponse(generated(nbytes), media_type="application/octet-stream", headers=headers)
-
-    @router.post("/upload")
-    async def upload(request: Request) -> Response:
-        return JSONResponse({"received_bytes": await sink(request)}, headers=no_store)
-
-    @router.get("/speedtest/latency.txt", response_class=PlainTextResponse)
-    def latency() -> Response:
-        return PlainTextResponse("test=test\n", headers=no_store)
-
-    @router.get("/speedtest/random{side}x{side2}.jpg")
-    def random_jpg(side: int, side2: int) -> Response:
-        nbytes = min(side, 8000) ** 2 * 2
-        headers = {**no_store, "Content-Length": str(nbytes)}
-        return StreamingResponse(generated(nbytes), media_type="image/jpeg", headers=headers)
-
-    @router.post("/speedtest/upload.php", response_class=PlainTextResponse)
-    async def upload_php(request: Request) -> Response:
-        return PlainTextResponse(f"size={await sink(request)}", headers=no_store)
-
-    @router.get("/speedtest-config.php")
-    def config_xml() -> Response:
-        return Response(MINI_CONFIG_XML, media_type="text/xml", headers=no_store)
-
-    return router
+    return router(SpeedSettings(limit_mbps=limit_mbps))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,9 +1,8 @@
-"""`python -m collector` = `schoolnet collector serve` (for hosts that install only the collector)."""
+"""`python -m collector [options]` = `schoolnet-collector serve [options]` (hosts that install only the collector)."""
 
-from agent.cli import main
+import sys
+
+from collector.cli import main
 
 if __name__ == "__main__":
-    import sys
-
-    sys.argv = ["schoolnet", "collector", "serve", *sys.argv[1:]]
-    main()
+    main(["serve", *sys.argv[1:]])

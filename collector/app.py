@@ -22,6 +22,7 @@ from collector.deps import CollectorState
 from collector.ingest import IngestSettings
 from collector.limits import BodyLimit, install_error_handlers
 from collector.routers import api_router
+from collector.speed import SpeedSettings, enrolled_key_check, speed_app
 from collector.web import install as install_dashboard
 
 log = logging.getLogger("schoolnet.collector")
@@ -33,6 +34,7 @@ def create_app(
     settings: IngestSettings | None = None,
     run_migrations: bool = True,
     mount_speed: bool = True,
+    speed_settings: SpeedSettings | None = None,
 ) -> FastAPI:
     engine = make_engine(db_url)
     if run_migrations:
@@ -64,7 +66,11 @@ def create_app(
     app.include_router(api_router)
     install_dashboard(app)  # the trust dashboard's pages (collector/web)
     if mount_speed:
-        _mount_speed(app)
+        # Kept out of the OpenAPI document (a mounted application): it is the broadband probe's measurement
+        # endpoint, not the collector API.
+        speed = speed_settings or SpeedSettings()
+        check = enrolled_key_check(sessions) if speed.require_enrolled else None
+        app.mount("/speed", speed_app(speed, check))
     return app
 
 
@@ -91,21 +97,6 @@ def _add_error_handlers(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": "60"},
         )
-
-
-def _mount_speed(app: FastAPI) -> None:
-    """Serve the broadband reference endpoint at /speed when that module is installed."""
-    import importlib
-
-    try:
-        module = importlib.import_module("agent.speed_server")
-        router = module.speed_router()
-    except Exception as exc:  # an absent or broken optional module must not stop the collector
-        log.debug("no /speed endpoint: %s", exc)
-        return
-    # Kept out of the OpenAPI document: it is the broadband probe's measurement endpoint, not the collector API,
-    # and a schema problem there must not break /openapi.json.
-    app.include_router(router, prefix="/speed", include_in_schema=False)
 
 
 def sessions_of(app: FastAPI) -> sessionmaker[Session]:

@@ -101,6 +101,15 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes.")] = 1,
     max_body_bytes: Annotated[int, typer.Option(min=1024, help="Largest upload accepted.")] = 4 * 1024 * 1024,
+    speed_max_bytes: Annotated[
+        int, typer.Option(min=1, help="/speed: most bytes one download or upload may move.")
+    ] = 1 << 30,
+    speed_max_transfers: Annotated[
+        int, typer.Option(min=1, help="/speed: concurrent downloads and uploads per client address.")
+    ] = 16,
+    speed_enrolled_only: Annotated[
+        bool, typer.Option(help="/speed: only enrolled agents (a credential signed by their key).")
+    ] = False,
 ) -> None:
     """Run the collector (FastAPI on uvicorn). Migrations are applied on start."""
     _require_collector()
@@ -113,7 +122,12 @@ def serve(
         migrate(engine)
         engine.dispose()
     err.print(f"schoolnet collector on http://{host}:{port} (API docs at /docs), database {redact(db)}")
-    run(db, host, port, workers=workers, max_body_bytes=max_body_bytes)
+    from collector.speed import SpeedSettings
+
+    speed = SpeedSettings(
+        max_bytes=speed_max_bytes, max_transfers_per_client=speed_max_transfers, require_enrolled=speed_enrolled_only
+    )
+    run(db, host, port, workers=workers, max_body_bytes=max_body_bytes, speed=speed)
 
 
 @trust_app.command("create")

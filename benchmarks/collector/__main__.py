@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 from agent.delivery.signing import AgentKeys
-from collector.testkit import (
+from tests.support.collector_kit import (
     CollectorProcess,
     enrolled_keys,
     free_port,

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
 
 from agent.delivery.signing import AgentKeys
-from collector.testkit import (
+from tests.support.collector_kit import (
     CollectorProcess,
     Provisioned,
     enrolled_keys,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from collector.testkit import signed
 from contract.evidence import EvidenceRecord
 from contract.evidence.filtering import FilteringTest, UrlTest
 from contract.report import ReportAgent
@@ -15,6 +14,7 @@ from contract.site import SiteProfile
 from reports.build import build_report
 from reports.writers import report_json_bytes
 from standards_map.model import load_map
+from tests.support.collector_kit import signed
 
 
 def _run(segment: str, social: str, at: datetime) -> FilteringTest:

@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import text
 
 from collector.db import make_engine, migrate
-from collector.testkit import CollectorProcess, report_bytes, signed
+from tests.support.collector_kit import CollectorProcess, report_bytes, signed
 
 REPORTS = "/api/v1/reports"
 

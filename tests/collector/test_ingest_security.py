@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from agent.delivery.signing import AgentKeys, envelope_bytes, make_envelope, pae
 from collector.db import make_engine
 from collector.models import ResultRow, StoredReport
-from collector.testkit import enrolled_keys, provision, report_bytes, signed
+from tests.support.collector_kit import enrolled_keys, provision, report_bytes, signed
 
 REPORTS = "/api/v1/reports"
 

@@ -72,7 +72,7 @@ def test_deeply_nested_envelope_is_a_4xx_without_a_traceback(running, opener) ->
 
 
 def _log(running) -> str:
-    path = running.server.workdir / f"collector-{running.server.port}.log"
+    path = running.server.log_path
     return path.read_text(errors="replace")
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from collector.testkit import report_bytes, signed
+from tests.support.collector_kit import report_bytes, signed
 
 REPORTS = "/api/v1/reports"
 
@@ -120,11 +120,5 @@ def test_latest_follows_the_newest_report_even_on_ties(running) -> None:
     assert len({row["report_id"] for row in latest}) == 1
 
 
-def test_speed_endpoint_is_mounted_when_available(running) -> None:
-    import importlib.util
-
-    import pytest
-
-    if importlib.util.find_spec("agent.speed_server") is None:
-        pytest.skip("agent.speed_server is not there: the collector runs without /speed")
+def test_speed_endpoint_is_mounted(running) -> None:
     assert requests.get(running.url + "/speed/ping", timeout=10).status_code == 200

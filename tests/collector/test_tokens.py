@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from collector import admin
 from collector.db import make_engine, session_factory
 from collector.models import ApiToken, StoredReport
-from collector.testkit import report_bytes, signed
+from tests.support.collector_kit import report_bytes, signed
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 def pg_admin_url() -> Iterator[str | None]:
     """127.0.0.1:5432 when it answers, else a throwaway cluster (stopped at the end), else None."""
     pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
-    from collector.testkit import postgres_for_tests
+    from tests.support.collector_kit import postgres_for_tests
 
     with postgres_for_tests() as url:
         yield url
@@ -20,7 +20,7 @@ def pg_admin_url() -> Iterator[str | None]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
-    from collector.testkit import postgres_for_tests, postgres_schema
+    from tests.support.collector_kit import postgres_for_tests, postgres_schema
 
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'collector.db'}"

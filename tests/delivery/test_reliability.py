@@ -19,7 +19,7 @@ from agent.delivery.outbox import Outbox
 from agent.delivery.upload import flush, queue_report
 from collector.db import make_engine
 from collector.models import StoredReport
-from collector.testkit import CollectorProcess, enrolled_keys, free_port, provision, report_bytes
+from tests.support.collector_kit import CollectorProcess, enrolled_keys, free_port, provision, report_bytes
 
 ROUNDS = 12
 REPORTS_PER_ROUND = 3

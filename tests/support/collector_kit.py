@@ -1,14 +1,11 @@
-"""Helpers shared by the collector's tests, the delivery tests and the benchmark: a real collector process,
-throwaway PostgreSQL schemas, provisioning, and realistic signed reports."""
+"""Test support shared by the collector's tests, the delivery tests and the collector benchmark (not shipped in the
+package): throwaway PostgreSQL schemas, provisioning, realistic signed reports. The collector process itself is
+started by the lab's one launcher, ``agent.lab.collector.CollectorProcess`` (re-exported here)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,17 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from agent.delivery.signing import AgentKeys, envelope_bytes, init_keys
+from agent.lab.collector import CollectorProcess
+from agent.lab.procs import free_port
+
+__all__ = ["CollectorProcess", "free_port"]  # and everything defined below
 
 PG_ADMIN_URL = os.environ.get("SCHOOLNET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def postgres_reachable(url: str = PG_ADMIN_URL) -> str | None:
@@ -156,89 +149,6 @@ def postgres_schema(url: str = PG_ADMIN_URL) -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'drop schema if exists "{name}" cascade')
-
-
-class CollectorProcess:
-    """``python -m collector`` on a loopback port; ``kill()`` is SIGKILL (a crash), ``stop()`` a clean stop."""
-
-    def __init__(
-        self,
-        db_url: str,
-        workdir: Path,
-        port: int | None = None,
-        *,
-        workers: int = 1,
-        extra_args: list[str] | None = None,
-    ) -> None:
-        self.db_url = db_url
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.extra_args = extra_args or []
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout_s: float = 20.0) -> CollectorProcess:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.workdir / f"collector-{self.port}.log", "ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "collector",
-                "--db",
-                self.db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                *self.extra_args,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"collector exited {self.process.returncode}: {self.log_tail()}")
-            try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"collector not ready in {timeout_s} s: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        try:
-            return (self.workdir / f"collector-{self.port}.log").read_text()[-2000:]
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        self._signal(signal.SIGKILL)
-
-    def stop(self) -> None:
-        self._signal(signal.SIGTERM)
-
-    def _signal(self, sig: int) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
 
 
 @dataclass
