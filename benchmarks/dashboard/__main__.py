@@ -38,9 +38,9 @@ from collector import admin
 from collector.auth import accounts
 from collector.db import make_engine, migrate, session_factory
 from collector.ingest import IngestSettings, ingest
-from collector.testkit import PG_ADMIN_URL, CollectorProcess, postgres_reachable, postgres_schema
 from contract.report import Report
 from reports.writers import report_json_bytes
+from tests.support.collector_kit import PG_ADMIN_URL, CollectorProcess, postgres_reachable, postgres_schema
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "dashboard" / "lab-evidence.json"
 PHASES = ("primary", "secondary", "all_through", "primary", "secondary")

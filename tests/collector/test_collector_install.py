@@ -45,9 +45,8 @@ def test_collector_only_install_has_no_probe_library(collector_venv: Path) -> No
     present = json.loads(_run(collector_venv / "bin" / "python", "-c", code % (PROBE_LIBRARIES,)).stdout)
     assert present == []
     # Nor any test code: the test kit is not part of the package.
-    missing = _run(
-        collector_venv / "bin" / "python", "-c", "import importlib.util as u; print(u.find_spec('collector.testkit'))"
-    )
+    code = "import importlib.util as u; print(u.find_spec('collector.testkit'))"
+    missing = _run(collector_venv / "bin" / "python", "-c", code, cwd=collector_venv)
     assert missing.stdout.strip() == "None"
 
 

@@ -15,7 +15,7 @@ import requests
 pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
 
 from agent.lab.trust_seed import DEMO_SCHOOLS, SeededTrust, SimulatedSchool, load_base, seed_trust
-from collector.testkit import CollectorProcess
+from tests.support.collector_kit import CollectorProcess
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dashboard" / "lab-evidence.json"
 OTHER_SCHOOLS = (SimulatedSchool("200201", "Other Trust Primary", "primary", 90.0),)

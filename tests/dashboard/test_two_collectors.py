@@ -20,8 +20,8 @@ from collector import admin
 from collector.auth import accounts
 from collector.db import make_engine, migrate, session_factory
 from collector.models import RequirementRow, StoredReport
-from collector.testkit import CollectorProcess, postgres_for_tests, postgres_schema
 from reports.writers import report_json_bytes
+from tests.support.collector_kit import CollectorProcess, postgres_for_tests, postgres_schema
 
 from .conftest import FIXTURE, Client
 
