@@ -146,6 +146,7 @@ def evaluate(
         err.print(f"Re-judged with standards map {standards.version}; reports written to {output}/")
     else:
         _print_report(report, fmt, standards)
+    _print_unmeasured(report)
     raise typer.Exit(_exit_code(report))
 
 

@@ -56,6 +56,10 @@ def test_scan_whose_only_switch_is_unreachable_exits_4_and_names_it(tmp_path: Pa
     named = [x.strip() for x in summary.splitlines() if x.strip().startswith("switches: HALL-SW7: ")]
     assert named and "unreachable" in named[0]  # the target and the probe's reason
     assert CANARY not in done.stdout + done.stderr
+    stored = tmp_path / "etc" / "report.json"
+    stored.write_text(done.stdout)
+    again = run("evaluate", str(stored), cwd=tmp_path)  # re-judging the same evidence says the same
+    assert again.returncode == 4 and "switches: HALL-SW7: " in again.stderr
 
 
 def test_unset_secret_variable_is_named_and_exits_4(tmp_path: Path) -> None:
