@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.lab.procs import stop_process
+
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 PID = os.getpid()
@@ -70,13 +72,7 @@ class Bench:
         return proc
 
     def stop(self, proc: subprocess.Popen[str]) -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, grace_s=5.0)
         if proc in self.procs:
             self.procs.remove(proc)
 

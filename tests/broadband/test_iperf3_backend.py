@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from agent.lab.procs import stop_process
 from probes.broadband.common import MeasurementError, ServerUnreachable
 from probes.broadband.iperf3_backend import Iperf3Settings, measure, parse_json, parse_server
 from tests.conftest import free_port
@@ -24,8 +25,7 @@ def iperf3_server():
         time.sleep(0.3)
         yield f"127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+        stop_process(proc)
 
 
 @needs_iperf3

@@ -12,7 +12,7 @@ import pytest
 
 from agent.config.broadband import DeclaredWanLink, RouterConfig
 from agent.lab.broadband import ROUTER_INTERFACES, router_snmprec
-from agent.lab.procs import start_snmpsim, stop_process
+from agent.lab.procs import free_port, start_snmpsim, stop_process
 from probes.broadband.common import MeasurementError
 from probes.broadband.wan import Interface, poll_wan_links, rows_from_walk, select_wan, type_from_text
 from probes.snmp import oid
@@ -21,9 +21,7 @@ TODAY = datetime(2026, 11, 29, tzinfo=UTC)
 
 
 def udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port(socket.SOCK_DGRAM)
 
 
 @pytest.fixture(scope="module")
