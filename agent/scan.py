@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agent import __version__
 from agent.config import Config
+from agent.errors import CannotRunError
 from agent.orchestrate import plan_tasks, run_planned
 from agent.output import write_reports
 from agent.probe_registry import load_probes
@@ -182,10 +184,14 @@ def scan_command(
 
     started = utcnow()
     config: Config | None = None
+    where: dict[str, Path | None] = {"state_dir": state_dir}
+    if nightly:
+        _stop_on_sigterm(where, started)
     try:
         config = load_config(find_config(config_path))
         if state_dir is not None:  # the schedule passes it, so even a config that no longer loads is recorded
             config = config.model_copy(update={"agent": config.agent.model_copy(update={"state_dir": state_dir})})
+        where["state_dir"] = config.agent.state_dir
         names = parse_only(only)
         if nightly and output is None:
             out_dir = runs.dated_folder(config.agent.state_dir, started)
@@ -193,7 +199,7 @@ def scan_command(
             out_dir = output or config.agent.output_dir
         report, uploaded = scan_write_deliver(config, names, out_dir, show_progress=show_progress)
     except Exception as exc:
-        if nightly:
+        if nightly and not isinstance(exc, Stopped):  # a stopped run recorded itself at once
             _record_failed_run(state_dir or (config.agent.state_dir if config else None), started, exc)
         raise
     code = exit_code(report)
@@ -208,6 +214,22 @@ def scan_command(
             uploaded=uploaded,
         ))
     return ScanOutcome(report, out_dir, code, latest)
+
+
+class Stopped(CannotRunError):
+    """SIGTERM during a nightly run: the schedule's time limit, or the machine shutting down."""
+
+
+def _stop_on_sigterm(where: dict[str, Path | None], started: datetime) -> None:
+    """On SIGTERM a nightly run records why in last-run.json at once, then unwinds. At once: a probe thread stuck
+    in a library call can delay the unwinding until the schedule's SIGKILL, and the record must not wait for it."""
+
+    def handler(signum: int, frame: object) -> None:
+        error = Stopped("stopped by SIGTERM (the schedule's time limit, or a shutdown) before it finished")
+        _record_failed_run(where["state_dir"], started, error)
+        raise error
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _record_failed_run(state_dir: Path | None, started: datetime, exc: BaseException) -> None:

@@ -38,6 +38,9 @@ ROOT_ENV = "SCHOOLNET_SCHEDULE_ROOT"
 UNIT = "schoolnet-audit"
 DEFAULT_USER = "schoolnet"
 CAPABILITIES = ("CAP_NET_RAW", "CAP_NET_ADMIN")  # raw-socket scans and monitor mode; nothing else
+# A run still going after this is stopped (SIGTERM, then SIGKILL a minute later): a hung run must not hold the
+# lock and make every following night skip silently. The stopped run records why in last-run.json.
+TIME_LIMIT_S = 4 * 3600
 Kind = Literal["systemd", "cron"]
 MARKER = "# schoolnet-schedule: "
 _AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -146,9 +149,10 @@ def flock_executable() -> str:
 
 
 def run_command(paths: Paths, config: Path, state_dir: Path, schoolnet: str | None = None) -> list[str]:
-    """The locked nightly scan: a second run while one is going exits at once (flock -n)."""
+    """The locked, time-limited nightly scan: a second run while one is going exits at once (flock -n)."""
     return [
         flock_executable(), "-n", str(paths.lock),
+        _tool("timeout", "it stops a run that hangs"), "--kill-after=60", str(TIME_LIMIT_S),
         schoolnet or schoolnet_executable(), "scan", "--config", str(config), "--no-progress",
         "--nightly", "--state-dir", str(state_dir),
     ]

@@ -173,3 +173,42 @@ def test_systemd_credentials_are_read_from_credentials_directory(tmp_path: Path,
             SecretRef(credential=bad)
     with pytest.raises(ValueError, match="exactly one"):
         SecretRef(env="X", credential="y")
+
+
+def test_nightly_run_stopped_by_sigterm_records_why(tmp_path: Path) -> None:
+    """The schedule's time limit (timeout -> SIGTERM) or a shutdown: the run still says why in last-run.json."""
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts the SSH connection, never says a word: the scan waits
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        config = write_config(tmp_path, password='{ env = "SCHOOLNET_TEST_SWITCH_PASSWORD" }')
+        text = config.read_text()
+        text = text.replace("connect_timeout_s = 2.0", "connect_timeout_s = 60.0")
+        text = text.replace("target_timeout_s = 10.0", "target_timeout_s = 120.0")
+        old_port = text.split("\nport = ")[1].split("\n")[0]
+        config.write_text(text.replace(f"\nport = {old_port}\n", f"\nport = {silent.getsockname()[1]}\n"))
+        state = tmp_path / "state"
+        proc = subprocess.Popen(
+            [SCHOOLNET, "scan", "--config", str(config), "--nightly", "--state-dir", str(state), "--no-progress"],
+            cwd=tmp_path, env={**os.environ, "SCHOOLNET_TEST_SWITCH_PASSWORD": CANARY},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not any((state / "reports").glob("20*")) and time.monotonic() < deadline:
+                time.sleep(0.05)  # the dated folder exists once the scan is under way
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            record_path = state / "last-run.json"
+            deadline = time.monotonic() + 20
+            while not record_path.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # Recorded at once, even while a probe thread still waits on the silent device.
+            record = json.loads(record_path.read_text())
+        finally:
+            proc.kill()  # what the schedule's `timeout --kill-after` does to a run that does not unwind
+            proc.communicate(timeout=30)
+    assert record["exit_code"] == 3 and "stopped by SIGTERM" in record["error"]
