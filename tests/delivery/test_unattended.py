@@ -157,6 +157,19 @@ def test_secret_file_readable_by_others_is_refused_naming_the_file_not_its_conte
     assert CANARY not in done.stdout + done.stderr
 
 
+def test_relative_secret_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    from agent.config import load_config
+
+    folder = tmp_path / "etc"
+    config = write_config(folder, password='{ file = "secrets/switch.pass" }')
+    (folder / "secrets").mkdir()
+    (folder / "secrets" / "switch.pass").write_text(CANARY)
+    (folder / "secrets" / "switch.pass").chmod(0o600)
+    device = load_config(config).switches.devices[0]
+    assert device.password is not None and device.password.file == folder / "secrets" / "switch.pass"
+    assert device.password.resolve().get_secret_value() == CANARY
+
+
 def test_systemd_credentials_are_read_from_credentials_directory(tmp_path: Path, monkeypatch) -> None:
     credentials = tmp_path / "credentials"
     credentials.mkdir()
