@@ -61,7 +61,7 @@ def install(
              f"as user {schedule.user}; reports in {schedule.state_dir}/reports/latest/"]
     lines += [f"  wrote {f}" for f in schedule.files]
     lines.append(f"  runs: {schedule.to_dict()['command']}")
-    lines += [f"  to do: {note}" for note in schedule.notes]
+    lines += [f"  note: {note}" for note in schedule.notes]
     emit("\n".join(lines))
     if schedule.kind == "systemd" and root != Path("/"):
         err.print(f"not activated (--root {root}); on the real system: systemctl enable --now schoolnet-audit.timer")
