@@ -27,6 +27,7 @@ from pathlib import Path
 import requests
 
 from agent.delivery.signing import AgentKeys
+from agent.lab.procs import stop_process
 from tests.support.collector_kit import (
     CollectorProcess,
     enrolled_keys,
@@ -221,8 +222,7 @@ def run_peer(workdir: Path, bodies: list[bytes], *, clients: int, workers: int) 
             CLIENT_CPU_S[0],
         )
     finally:
-        os.killpg(process.pid, 15)
-        process.wait(10)
+        stop_process(process, grace_s=10.0, group=True)
 
 
 def main() -> None:

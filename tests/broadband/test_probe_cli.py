@@ -16,7 +16,7 @@ from agent.cli.broadband import describe
 from agent.config import Config
 from agent.config.broadband import broadband_probe
 from agent.lab.broadband import BroadbandLab
-from agent.lab.procs import wait_tcp
+from agent.lab.procs import stop_process, wait_tcp
 from agent.orchestrate import run_probes
 from contract.evidence.broadband import BroadbandSpeed
 from probes.broadband.common import ServerUnreachable
@@ -127,8 +127,7 @@ def test_speed_server_command():
 
         assert requests.get(f"http://127.0.0.1:{port}/ping", timeout=5).text == "pong\n"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def test_lab_component_starts_measures_and_stops(tmp_path):
