@@ -23,16 +23,15 @@ READ_TIMEOUT_S = 5.0
 class _Udp(asyncio.DatagramProtocol):
     def __init__(self, key: bytes, port: int) -> None:
         self.key, self.port = key, port
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         reply = answer(self.key, "udp", self.port, data[:256])
         if reply is not None and self.transport is not None:
-            self.transport.sendto(reply, addr)
+            self.transport.sendto(reply, addr)  # type: ignore[attr-defined]
 
 
 def _tcp_handler(key: bytes, port: int):

@@ -25,6 +25,7 @@ PROBES: dict[str, str] = {
     "wifi": "agent.config.wifi:wifi_probe",
     "broadband": "agent.config.broadband:broadband_probe",
     "filtering": "agent.config.filtering:filtering_probe",
+    "firewall": "agent.config.firewall:firewall_probe",
 }
 
 # Names the CLI accepts in --only, including areas whose probe is still to come.

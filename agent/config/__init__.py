@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.config.broadband import BroadbandConfig
 from agent.config.filtering import FilteringConfig
+from agent.config.firewall import FirewallConfig
 from agent.config.sections import CONFIG_DIR, AgentConfig, ProbeLimits, SiteConfig, Strict, Thresholds
 from agent.config.switches import SwitchesConfig
 from agent.config.upload import UploadConfig
@@ -31,6 +32,7 @@ class Config(Strict):
     switches: SwitchesConfig = Field(default_factory=SwitchesConfig)
     wifi: WifiConfig = Field(default_factory=WifiConfig)
     broadband: BroadbandConfig = Field(default_factory=BroadbandConfig)
+    firewall: FirewallConfig = Field(default_factory=FirewallConfig)
     upload: UploadConfig = Field(default_factory=UploadConfig)
     filtering: FilteringConfig | None = None  # runs only when configured: it tests the live network
 

@@ -109,6 +109,7 @@ def ruleset(profile: Profile, devs: dict[str, str]) -> str:
             "tcp dport 53 accept\n udp dport { 53, 123 } accept\n"
             "tcp dport 23 accept\n"  # nothing listens: the scan sees a closed port (RST)
             "tcp dport 113 reject with icmpx type admin-prohibited\n"
+            "udp dport 500 reject with icmpx type admin-prohibited\n"
         )
         wan_input = f"tcp dport {VPN_PORTAL_PORT} accept\n tcp dport 113 reject with icmpx type admin-prohibited\n"
         forward = (
@@ -121,6 +122,7 @@ def ruleset(profile: Profile, devs: dict[str, str]) -> str:
         seg_input = (
             "tcp dport { 22, 53, 80, 443 } accept\n udp dport { 53, 123, 161 } accept\n"
             "tcp dport 23 accept\n tcp dport 113 reject with icmpx type admin-prohibited\n"
+            "udp dport 500 reject with icmpx type admin-prohibited\n"
         )
         wan_input = f"tcp dport {{ 22, {VPN_PORTAL_PORT} }} accept\n"
         forward = "accept\n"
@@ -270,6 +272,7 @@ class NetnsLab:
         self.processes.clear()
         for ns in self.namespaces.values():  # deleting a namespace deletes its veth ends and nft tables
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
 
     # -- building ----------------------------------------------------------------------------------------
     def ns(self, role: str) -> str:
@@ -297,9 +300,18 @@ class NetnsLab:
         for name, seg in SEGMENTS.items():
             self._veth(self.ns(name), "eth0", f"{seg.agent}/24", self.devs[name], f"{seg.gateway}/24")
             _run(["ip", "-n", self.ns(name), "route", "add", "default", "via", seg.gateway])
+            # What DHCP would hand a laptop on this segment: the school's resolver. `ip netns exec` bind-mounts it
+            # over /etc/resolv.conf for processes started there (the agent's own commands in the tests and demo).
+            etc = Path("/etc/netns") / self.ns(name)
+            etc.mkdir(parents=True, exist_ok=True)
+            (etc / "resolv.conf").write_text(f"nameserver {seg.gateway}\noptions timeout:1 attempts:1\n")
         self._veth(self.ns("inet"), "eth0", f"{WAN_ISP}/24", self.devs["wan"], f"{WAN_FIREWALL}/24")
         _run(["ip", "-n", fw, "route", "add", "default", "via", WAN_ISP])
         self.run("fw", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+        # Linux sends at most ~1 ICMP error per second per destination by default (a real firewall limits them
+        # too); the lab lifts the limit so every rejected or closed UDP port answers, and the tests are exact.
+        for role in ("fw", "inet"):
+            self.run(role, ["sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0"])
         for ip in (ECHO_SERVER, OUTSIDE_RESOLVER, DOH_SERVER):
             self.add_internet_host(ip)
 
@@ -362,7 +374,7 @@ class NetnsLab:
             "netns": self.ns(segment),
             "targets": [seg.gateway],
             "ports": "22,23,53,80,113,443,8080",
-            "udp_ports": [53, 69, 123, 161],
+            "udp_ports": [53, 69, 123, 161, 500],
             "rate_pps": 500,
             "timeout_s": 0.5,
         }

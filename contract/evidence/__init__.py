@@ -44,7 +44,7 @@ def known_kinds() -> list[str]:
 
 def _import_all() -> None:
     # Importing the area modules registers their kinds; they import only pydantic.
-    from contract.evidence import broadband, filtering, firewall_config, switch, wifi  # noqa: F401
+    from contract.evidence import broadband, filtering, firewall_config, firewall_network, switch, wifi  # noqa: F401
 
 
 class EvidenceRecord(BaseModel):

@@ -77,6 +77,11 @@ ADMIN_PORTS: dict[int, str] = {
 }
 
 
+# Services that never speak first and answer neither TLS nor HTTP: named by port, not probed further.
+QUIET_SERVICES: dict[int, str] = {53: "dns", 88: "kerberos", 135: "msrpc", 139: "netbios-ssn", 445: "microsoft-ds",
+                                  389: "ldap", 636: "ldaps", 3306: "mysql", 1433: "mssql"}
+
+
 class PortListError(ValueError):
     pass
 

@@ -77,6 +77,6 @@ def check(*, evidence: type[Evidence]) -> Callable[[CheckFn], CheckFn]:
 
 def registry() -> dict[str, CheckSpec]:
     """Every registered check, by id (imports the area modules on first use)."""
-    from standards_map.checks import broadband, filtering, firewall_config, switching, wireless  # noqa: F401
+    from standards_map.checks import broadband, filtering, firewall_config, firewall_network, switching, wireless  # noqa: F401
 
     return dict(_REGISTRY)
