@@ -24,6 +24,7 @@ LAB_COMPONENTS: list[str] = [
     "agent.lab.wifi:WifiLab",
     "agent.lab.broadband:BroadbandLab",
     "agent.lab.filtering:FilteringLab",
+    "agent.lab.netns:FirewallNetnsLab",
     "agent.lab.collector:CollectorLab",
 ]
 

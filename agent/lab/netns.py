@@ -418,3 +418,36 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     from agent.lab import _merge as merge
 
     return merge(base, extra)
+
+
+class FirewallNetnsLab:
+    """Lab component for ``schoolnet demo`` (root only): the leaky profile, so the report shows what a firewall
+    that lets the student network reach its admin page, and lets VPNs and outside DNS out, looks like. The
+    agent tests from the student and the staff segments (``netns`` vantage points); without root the
+    component says so and starts nothing, and the firewall requirements show as not measured."""
+
+    name = "firewall-netns"
+
+    def __init__(self, profile: Profile = "leaky") -> None:
+        self.profile: Profile = profile
+        self.lab: NetnsLab | None = None
+        self.skipped: str | None = None
+
+    def start(self, workdir: Path) -> dict[str, Any]:
+        self.skipped = available()
+        if self.skipped:
+            log.warning("namespace school lab (firewall exposure and egress) skipped: it %s; run the demo as root "
+                        "to include it. The firewall requirements show as not measured.", self.skipped)
+            self.name = "firewall-netns (skipped: not root)"
+            return {}
+        self.lab = NetnsLab(self.profile, workdir / "firewall-netns")
+        self.lab.start()
+        student = self.lab.config_for("student")
+        staff = self.lab.config_for("staff", egress=False)
+        return {"firewall": {"enabled": True, **student, "include_switches": False,
+                             "also_from": [{"segment": "staff", "netns": staff["netns"]}]}}
+
+    def stop(self) -> None:
+        if self.lab is not None:
+            self.lab.stop()
+            self.lab = None

@@ -6,7 +6,7 @@
 
 from fastapi import APIRouter
 
-from collector.routers import agents, filtering, reports, service, sites
+from collector.routers import agents, external_scans, filtering, reports, service, sites
 
 API_PREFIX = "/api/v1"
 
@@ -16,3 +16,4 @@ api_router.include_router(agents.router)
 api_router.include_router(sites.router)
 api_router.include_router(reports.router)
 api_router.include_router(filtering.router)
+api_router.include_router(external_scans.router)
