@@ -11,7 +11,7 @@ import pytest
 from agent.lab.netns import NetnsLab, available
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # torn down when the firewall tests end, not at the end of the whole run
 def netns_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsLab]:
     why = available()
     if why is not None:
