@@ -24,7 +24,7 @@ from agent.errors import CannotRunError, UsageError
 def run_external(config: Any, *, rate_pps: float | None = None, netns: str | None = None) -> Any:
     """Scan every configured school from here; returns the ExternalScan (unsigned)."""
 
-    from agent.cli.firewall import judge
+    from agent.cli.firewall_network import judge
     from contract.evidence import EvidenceRecord
     from contract.external_scan import ExternalScan, ExternalScanSchool
     from probes.firewall.ports import parse_ports
@@ -100,7 +100,7 @@ def register_external(firewall_app: typer.Typer) -> None:
         netns: Annotated[str | None, typer.Option(help="Run from this network namespace (Linux, root).")] = None,
     ) -> None:
         """From outside the school (the trust's server): scan the schools' public addresses, sign, upload."""
-        from agent.cli.firewall import _config, _exit, describe_host
+        from agent.cli.firewall_network import _config, _exit, describe_host
         from contract.evidence.firewall_network import FirewallExposure
 
         cfg = _config(config)
