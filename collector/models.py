@@ -150,6 +150,6 @@ class RequirementRow(Base):
 
 
 # The dashboard's tables share this metadata (Alembic compares against it); imported last, they import Base above.
+from collector import external_scans as _external_scans  # noqa: E402,F401  (firewall-net)
 from collector.auth import models as _auth_models  # noqa: E402,F401
 from collector.web import models as _web_models  # noqa: E402,F401
-from collector import external_scans as _external_scans  # noqa: E402,F401  (firewall-net)
