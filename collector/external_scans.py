@@ -19,6 +19,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from collector.models import Base, Site, Trust, UTCDateTime, utcnow
+from contract.envelope import Envelope, EnvelopeError, key_id, public_key_from_raw
 from contract.external_scan import EXTERNAL_SCAN_TYPE, ExternalScan
 
 
@@ -54,8 +55,6 @@ class ScanRejected(Exception):
 
 
 def enrol_scanner(session: Session, trust: Trust, name: str, public_key_b64: str) -> TrustScanner:
-    from agent.delivery.signing import key_id, public_key_from_raw
-
     try:
         raw = base64.b64decode(public_key_b64, validate=True)
         public_key_from_raw(raw)
@@ -75,20 +74,17 @@ def enrol_scanner(session: Session, trust: Trust, name: str, public_key_b64: str
 
 def ingest_scan(session: Session, body: bytes) -> tuple[ExternalScan, TrustScanner, int]:
     """Verify, parse and store; raise ScanRejected with the reason. Returns (scan, scanner, schools stored)."""
-    from agent.delivery.signing import EnvelopeError, parse_envelope, public_key_from_raw, verify_signature
-
     try:
-        envelope = parse_envelope(body)
+        envelope = Envelope.parse(body)
     except EnvelopeError as exc:
         raise ScanRejected(400, "bad_envelope", str(exc)) from None
     if envelope.payload_type != EXTERNAL_SCAN_TYPE:
         raise ScanRejected(400, "wrong_type", f"payloadType must be {EXTERNAL_SCAN_TYPE}")
-    keyids = [keyid for keyid, _ in envelope.signatures]
-    scanner = session.scalar(select(TrustScanner).where(TrustScanner.keyid.in_(keyids),
+    scanner = session.scalar(select(TrustScanner).where(TrustScanner.keyid.in_(envelope.keyids),
                                                         TrustScanner.revoked_at.is_(None)))
     if scanner is None:
         raise ScanRejected(401, "unknown_scanner", "no enrolled trust scanner has the key that signed this scan")
-    if not verify_signature(envelope, public_key_from_raw(base64.b64decode(scanner.public_key))):
+    if not envelope.verify(public_key_from_raw(base64.b64decode(scanner.public_key))):
         raise ScanRejected(401, "bad_signature", "the signature does not verify with the enrolled scanner key")
     try:
         scan = ExternalScan.model_validate_json(envelope.payload)
