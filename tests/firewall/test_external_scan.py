@@ -20,8 +20,8 @@ pytest.importorskip("fastapi", reason="the [collector] extra is not installed")
 
 from agent.delivery.signing import envelope_bytes, init_keys, make_envelope, raw_public_bytes
 from agent.lab.netns import WAN_FIREWALL, NetnsLab
-from collector.testkit import CollectorProcess, provision
 from contract.external_scan import EXTERNAL_SCAN_TYPE
+from tests.support.collector_kit import CollectorProcess, provision
 
 pytestmark = pytest.mark.netns
 SCHOOLNET = str(Path(sys.executable).parent / "schoolnet")
