@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from agent import __version__
 from agent.config import Config
@@ -52,7 +52,7 @@ def run_scan(config: Config, only: list[str], *, show_progress: bool = True) -> 
         disable=not show_progress,
         transient=False,
     ) as progress:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def on_progress(probe: str, target: str, state: str) -> None:
             if probe not in bars:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,6 +19,10 @@ class KindChoice(StrEnum):
     auto = "auto"
     systemd = "systemd"
     cron = "cron"
+
+
+_KINDS: dict[KindChoice, Literal["systemd", "cron"] | None] = {
+    KindChoice.auto: None, KindChoice.systemd: "systemd", KindChoice.cron: "cron"}
 
 
 RootOption = Annotated[
@@ -52,7 +56,7 @@ def install(
 
     config_path = find_config(config)
     schedule = do_install(
-        at, jitter, config_path, root=root, kind=None if kind is KindChoice.auto else kind.value, user=user
+        at, jitter, config_path, root=root, kind=_KINDS[kind], user=user
     )
     if fmt is Format.json:
         emit(json.dumps(schedule.to_dict(), indent=2))

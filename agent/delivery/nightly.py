@@ -96,7 +96,7 @@ class LastRun:
     exit_code: int
     report_dir: str | None = None
     unmeasured: list[dict[str, str]] = field(default_factory=list)  # {probe, target, reason}
-    summary: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, int | dict[str, int]] = field(default_factory=dict)
     error: str | None = None  # why it could not run at all (exit 2 or 3)
     uploaded: bool | None = None  # None: upload not enabled
 

@@ -14,7 +14,6 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from agent.entry import load_entry
-from agent.lab.procs import die_with_parent  # noqa: F401  (simulators import it from here)
 
 log = logging.getLogger("schoolnet.lab")
 

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.lab import die_with_parent
-from agent.lab.broadband import free_port, stop_process
+from agent.lab.procs import die_with_parent, free_port, stop_process
 
 log = logging.getLogger("schoolnet.lab.firewalls")
 

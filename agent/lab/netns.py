@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
-from agent.lab import die_with_parent
+from agent.lab.procs import die_with_parent
 
 log = logging.getLogger("schoolnet.lab")
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from ipaddress import ip_address
 
 from contract.errors import CollectionError, Reason
-from contract.history import median  # noqa: F401  (one median for probes, reports and the collector)
 
 
 class MeasurementError(CollectionError):

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from contract.history import median
 from probes.broadband.common import (
     MeasurementError,
     RunResult,
@@ -36,7 +37,6 @@ from probes.broadband.common import (
     TransferAborted,
     dns_resolution_ms,
     jitter_ms,
-    median,
 )
 
 _RECV_BYTES = 256 << 10

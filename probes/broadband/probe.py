@@ -14,9 +14,10 @@ from typing import Protocol
 
 from contract import history as summary
 from contract.evidence.broadband import BroadbandLinks, BroadbandSpeed, HistoryPoint, SpeedRun, WanLink
+from contract.history import median
 from probes.base import Observation, ProbeTask, utcnow
 from probes.broadband import history
-from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, median, redact, redacted
+from probes.broadband.common import MeasurementError, RunResult, ServerUnreachable, redact, redacted
 from probes.broadband.link import local_link
 from probes.broadband.settings import BroadbandOptions, BroadbandSettings
 

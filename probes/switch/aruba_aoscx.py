@@ -103,7 +103,9 @@ def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = No
     def absent(value: Any) -> Any:
         return value if complete else None
 
-    has = lambda pattern: bool(lines_matching(conf, pattern))  # noqa: E731
+    def has(pattern: str) -> bool:
+        return bool(lines_matching(conf, pattern))
+
     hostname = lines_matching(conf, r"^hostname\s")
     if hostname:
         f["hostname"] = hostname[0].split()[1]

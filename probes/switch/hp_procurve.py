@@ -124,7 +124,9 @@ def parse_running_config(text: str, ports: dict[str, dict[str, Any]] | None = No
     if hostname:
         f["hostname"] = hostname[0].split(None, 1)[1].strip('"')
 
-    has = lambda pattern: bool(lines_matching(conf, pattern))  # noqa: E731
+    def has(pattern: str) -> bool:
+        return bool(lines_matching(conf, pattern))
+
     f["telnet_enabled"] = False if has(r"^no telnet-server") else absent(True)
     f["http_mgmt_enabled"] = False if has(r"^no web-management(\s+plaintext)?$") else absent(True)
     f["ssh_v2_only"] = False if has(r"^ip ssh version 1") else absent(True)  # AOS-S 16.x speaks SSHv2 only
