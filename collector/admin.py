@@ -23,6 +23,7 @@ from collector.models import (
     Site,
     StoredReport,
     Trust,
+    table,
     utcnow,
 )
 from contract.envelope import key_id, public_key_from_raw
@@ -160,7 +161,8 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> T
         raise AdminError("unknown API token", 401, "bad_token")
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         session.execute(
-            ApiToken.__table__.update()
+            table(ApiToken)
+            .update()
             .where(
                 ApiToken.id == row.id,
                 ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION),
@@ -221,9 +223,9 @@ def delete_report(session: Session, report_id: str, trust_id: int | None = None)
         )
     # Rows first, explicitly: SQLite enforces ON DELETE CASCADE only with foreign_keys on, which a tool opening the
     # file by hand may not set.
-    for table in (ResultRow.__table__, RequirementRow.__table__):
-        session.execute(table.delete().where(table.c.report_id == report_id))
-    session.execute(StoredReport.__table__.delete().where(StoredReport.report_id == report_id))
+    for rows in (table(ResultRow), table(RequirementRow)):
+        session.execute(rows.delete().where(rows.c.report_id == report_id))
+    session.execute(table(StoredReport).delete().where(StoredReport.report_id == report_id))
     session.commit()
     return report
 
@@ -261,7 +263,8 @@ def enrol(session: Session, token: str, public_key_raw: bytes, agent_id: str | N
     assert site is not None
     # Spend the token in the same transaction as the enrolment; the WHERE used_at IS NULL guards a race.
     spent = session.execute(
-        EnrolmentToken.__table__.update()
+        table(EnrolmentToken)
+        .update()
         .where(EnrolmentToken.id == row.id, EnrolmentToken.used_at.is_(None))
         .values(used_at=now, used_by_keyid=keyid)
     )

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, utcnow
+from collector.models import AgentKey, RequirementRow, ResultRow, Site, StoredReport, table, utcnow
 from collector.schema import IngestReport
 from contract.envelope import PAYLOAD_TYPE, Envelope, EnvelopeError, public_key_from_raw
 from contract.report import SCHEMA_VERSION
@@ -242,7 +242,7 @@ def _store(
         return
     # Core inserts (no ORM unit of work): this is the hot path of a national collector.
     connection.execute(
-        insert(StoredReport.__table__),
+        insert(table(StoredReport)),
         {**row, "summary": summary},
     )
     if connection.dialect.name == "sqlite":
@@ -251,13 +251,13 @@ def _store(
     result_columns = ("requirement", "check", "status", "detail", "target", "evidence_ref")
     if results:
         connection.execute(
-            insert(ResultRow.__table__),
+            insert(table(ResultRow)),
             [{"report_id": report_id, **dict(zip(result_columns, row, strict=True))} for row in results],
         )
     if requirements:
         requirement_columns = ("requirement", "standard", "title", "status")
         connection.execute(
-            insert(RequirementRow.__table__),
+            insert(table(RequirementRow)),
             [
                 {
                     "report_id": report_id,
@@ -299,7 +299,7 @@ _SQLITE_REQUIREMENTS = text(
     "INSERT INTO requirement_statuses (report_id, site_pk, finished_at, requirement, standard, title, status) "
     "SELECT :report_id, :site_pk, :finished_at, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', "
     "value ->> '$[3]' FROM json_each(:rows)"
-).bindparams(bindparam("finished_at", type_=RequirementRow.__table__.c.finished_at.type))
+).bindparams(bindparam("finished_at", type_=table(RequirementRow).c.finished_at.type))
 
 
 def _insert_rows_sqlite(

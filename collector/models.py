@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,6 +37,13 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table, typed as one (``__table__`` is declared as a FromClause), for Core statements."""
+    found = model.__table__
+    assert isinstance(found, Table)
+    return found
 
 
 class Trust(Base):
