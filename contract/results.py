@@ -46,6 +46,10 @@ class RequirementStatus(BaseModel):
     assessment: str
     status: Status
     when_to_meet: str
-    due: Due = Field(description="When DfE expects it met: now, next_upgrade or by_2030 (from when_to_meet)")
+    # Always written since standards map 2026.12.1; optional on input so that reports written earlier can still
+    # be read (re-judged, shown on the dashboard), where the current map supplies it.
+    due: Due | None = Field(
+        default=None, description="When DfE expects it met: now, next_upgrade or by_2030 (from when_to_meet)"
+    )
     remediation: str
     source: str

@@ -201,7 +201,12 @@ def build_view(report: Report, standards: StandardsMap) -> ReportView:
     tables = build_tables(report)
 
     for std in standards.standards:
-        reqs = [r for r in report.requirements if r.standard == std.id]
+        # A report written before the map carried DfE's timing gets it from the current map.
+        reqs = [
+            r if r.due is not None else r.model_copy(update={"due": known[r.id].due if r.id in known else "now"})
+            for r in report.requirements
+            if r.standard == std.id
+        ]
         verdict = _standard_verdict(std.id, std.title, reqs)
         verdicts.append(verdict)
         views: list[RequirementView] = []

@@ -98,14 +98,14 @@ Priority = str  # "act_now", "plan", "by_2030", "confirm", "unmeasured" or "" (n
 PRIORITY_OF_DUE: dict[str, Priority] = {"now": "act_now", "next_upgrade": "plan", "by_2030": "by_2030"}
 
 
-def priority(status: Status, due: str) -> Priority:
+def priority(status: Status, due: str | None) -> Priority:
     """Where a requirement goes on the report's first screen: not met or needing attention, by DfE's timing.
 
     Red ("act now") is only what is not met (or needs attention) and due now; not met and due at the next
     upgrade is something to plan for, not an alarm.
     """
     if status in (Status.FAIL, Status.WARN):
-        return PRIORITY_OF_DUE[due]
+        return PRIORITY_OF_DUE[due or "now"]  # no timing recorded (an old report): treat it as due
     if status is Status.MANUAL:
         return "confirm"
     if status is Status.UNKNOWN:

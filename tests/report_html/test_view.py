@@ -125,3 +125,21 @@ def test_standards_list_headline_and_formats() -> None:
     assert shown.exit_code == 2  # show offers text and json only
     helped = runner.invoke(app, ["standards", "show", "--help"], env={"COLUMNS": "200"}).output
     assert "<json|text>" in helped and "dfe.broadband.minimum-speed" in helped and "<bool>" not in helped
+
+
+def test_a_report_written_before_due_still_reads_and_renders() -> None:
+    """Reports stored before the map carried DfE's timing (no `due`, summary without requirement counts) are
+    still read (evaluate, the dashboard) and shown; the current map supplies the timing."""
+    import json
+
+    from contract.report import Report
+
+    data = json.loads(_report().model_dump_json())
+    for requirement in data["requirements"]:
+        del requirement["due"]
+    data["summary"].pop("requirements")
+    old = Report.model_validate(data)
+    html = report_html_text(old)
+    assert "Plan for your next upgrade" in html and 'href="#dfe.wireless.latest-standard"' in html
+    view = build_view(old, load_map())
+    assert "dfe.wireless.latest-standard" in {i.requirement for i in view.lists["plan"]}
