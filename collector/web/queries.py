@@ -54,20 +54,8 @@ PLAN_ITEMS: dict[str, str] = {
 
 
 def due_of(req: Requirement | None) -> str:
-    """DfE's timing for a requirement (``due`` in the map; read from its when-to-meet line until then)."""
-    if req is None:
-        return "now"
-    due = getattr(req, "due", None)
-    if isinstance(due, str):
-        return due
-    # Until the map carries ``due``: DfE's first sentence decides ("should already be meeting" comes first even
-    # when a later clause says "working towards 2030" for new kit).
-    first = req.when_to_meet.lower().split(".", 1)[0]
-    if "already" in first or "now" in first or "in place" in first:
-        return "now"
-    if any(word in first for word in ("replace", "upgrade", "underperforming", "unsupported", "new connection")):
-        return "next_upgrade"
-    return "by_2030" if ("2030" in first or "as soon as" in first) else "now"
+    """DfE's timing for a requirement, from the map (an id the current map no longer has counts as now)."""
+    return req.due if req is not None else "now"
 
 
 def stale_days(session: Session, trust_id: int) -> int:
