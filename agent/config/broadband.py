@@ -29,7 +29,7 @@ from pydantic import Field, model_validator
 
 from agent.config.resolve import secret
 from agent.config.secrets import SecretRef
-from agent.config.sections import Strict
+from agent.config.sections import ConfigPath, Strict
 from probes.broadband.settings import (
     DEFAULT_WAN_PATTERN,
     FULL_FIBRE_TYPES,
@@ -94,6 +94,8 @@ class BroadbandConfig(BroadbandOptions):
     """[broadband]: the probe's options (defined once, in probes.broadband.settings) and the edge router."""
 
     router: RouterConfig | None = None
+    # The probe's option, here relative to the config file's folder like every path setting.
+    history_dir: ConfigPath | None = Field(default=None, description="default <agent.state_dir>/broadband")
 
     def settings(self, state_dir: Path | None = None) -> BroadbandSettings:
         """The probe's settings, the router's secrets resolved now."""

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator, model_validator
 
-from agent.config.sections import Strict
+from agent.config.sections import ConfigPath, Strict
 from agent.errors import ConfigError, UsageError
 from contract.evidence.filtering import SegmentRole, SegmentSource
 from probes.filtering.settings import (
@@ -66,17 +66,17 @@ class SegmentConfig(Strict):
 
 class FilteringConfig(Strict):
     enabled: bool = True
-    tests_file: Path | None = Field(default=None, description="CSV category,url; default: built-in neutral list")
+    tests_file: ConfigPath | None = Field(default=None, description="CSV category,url; default: built-in neutral list")
     segment: str | None = Field(default=None, description="this network's segment when --segment/SSID do not say")
     resolvers: list[str] = Field(default_factory=list, description="default: the system resolver")
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     concurrency: int = Field(default=64, ge=1, le=512)
     sinkhole_ranges: list[IpNetwork] = Field(default_factory=list)
-    ca_bundle: Path | None = Field(default=None, description="trusted public CAs; default: the system's")
+    ca_bundle: ConfigPath | None = Field(default=None, description="trusted public CAs; default: the system's")
     safe_search: bool = True
     test_here: bool = Field(default=True, description="scan tests from this machine; false: only combine runs")
     audit_window_days: int = Field(default=30, ge=1, le=366)
-    runs_file: Path | None = Field(default=None, description="default: <agent.state_dir>/filtering-runs.jsonl")
+    runs_file: ConfigPath | None = Field(default=None, description="default: <agent.state_dir>/filtering-runs.jsonl")
     segments: list[SegmentConfig] = Field(default_factory=list)
     block_pages: list[BlockPageSignature] = Field(default_factory=list, description="added to the built-in ones")
     builtin_block_pages: bool = Field(default=True, description="also match the common providers' block pages")
@@ -87,11 +87,6 @@ class FilteringConfig(Strict):
         for item in value:
             ipaddress.ip_address(item)  # ValueError names the bad one
         return value
-
-    @field_validator("tests_file", "ca_bundle", "runs_file")
-    @classmethod
-    def _expand_home(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value is not None else None
 
     @model_validator(mode="after")
     def _unique(self) -> FilteringConfig:

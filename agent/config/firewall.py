@@ -28,7 +28,7 @@ from pydantic import Field, SecretBytes, field_validator
 
 from agent.config.firewall_devices import FirewallDevice
 from agent.config.secrets import SecretRef
-from agent.config.sections import Strict
+from agent.config.sections import ConfigPath, Strict
 from contract.evidence.firewall_network import DeclaredService
 from probes.firewall.ports import DEFAULT_TCP_PORTS, PortListError, parse_ports
 from probes.firewall.settings import SAFE_RATE_PPS, EgressSettings, ScanSettings, ScanTarget
@@ -53,7 +53,7 @@ class EgressConfig(Strict):
     udp_tries: int = Field(default=3, ge=1, le=10)
     resolver: str | None = Field(default=None, description="DNS server for the DoH check; the system's if empty")
     doh_hostnames: list[str] = Field(default_factory=list, description="default: the well-known DoH providers")
-    ca_file: Path | None = Field(default=None, description="extra CA bundle for the DoH TLS check")
+    ca_file: ConfigPath | None = Field(default=None, description="extra CA bundle for the DoH TLS check")
 
 
 class ExternalSchool(Strict):

@@ -43,13 +43,12 @@ Examples::
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from agent.config.secrets import SecretRef
-from agent.config.sections import Strict
+from agent.config.sections import ConfigPath, Strict
 
 if TYPE_CHECKING:
     from probes.firewall.device import DeviceSettings
@@ -61,7 +60,7 @@ METHODS: dict[str, tuple[str, ...]] = {"fortinet": ("ssh", "api"), "opnsense": (
 class FirewallTls(Strict):
     """How the API's certificate is trusted: the system CAs (default), a CA file, or a pinned fingerprint."""
 
-    ca_file: Path | None = Field(default=None, description="PEM bundle of the CA that signed the firewall's cert")
+    ca_file: ConfigPath | None = Field(default=None, description="PEM bundle of the CA that signed the firewall's cert")
     fingerprint_sha256: str | None = Field(
         default=None, description="SHA-256 of the firewall's certificate (hex, colons allowed): pins that one cert"
     )

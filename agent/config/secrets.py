@@ -15,8 +15,9 @@ import re
 import stat
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
+from agent.config.sections import ConfigPath
 from agent.errors import ConfigError
 
 CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"  # set by systemd for a service with LoadCredential=
@@ -30,15 +31,9 @@ class SecretRef(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     env: str | None = None
-    file: Path | None = None
+    file: ConfigPath | None = None
     credential: str | None = None
 
-    @field_validator("file")
-    @classmethod
-    def _relative_to_config(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        from agent.config.sections import resolve_config_path  # sections imports nothing of this module
-
-        return None if value is None else resolve_config_path(value, info)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from contract.site import Phase
 
@@ -36,20 +37,20 @@ def resolve_config_path(value: Path, info: ValidationInfo) -> Path:
     return value
 
 
+# Every path a user writes in the config: ``~`` expanded, relative to the config file's folder. One type, so a
+# new path setting cannot forget the rule (nightly runs start in ``/``).
+ConfigPath = Annotated[Path, AfterValidator(resolve_config_path)]
+
+
 class AgentConfig(Strict):
     id: str | None = Field(default=None, description="Agent id; defaults to the host name")
-    state_dir: Path = Field(default=Path("~/.local/state/schoolnet"), description="keys, outbox, history")
-    output_dir: Path = Field(
+    state_dir: ConfigPath = Field(default=Path("~/.local/state/schoolnet"), description="keys, outbox, history")
+    output_dir: ConfigPath = Field(
         default=Path("schoolnet-report"), description="reports of a manual scan; relative to the config's folder"
     )
     report_retention_days: int = Field(
         default=90, ge=1, le=3650, description="nightly runs keep their dated report folders this many days"
     )
-
-    @field_validator("state_dir", "output_dir")
-    @classmethod
-    def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
-        return resolve_config_path(value, info)
 
 
 class ProbeLimits(Strict):

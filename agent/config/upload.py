@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pydantic import Field
 
-from pydantic import Field, ValidationInfo, field_validator
-
-from agent.config.sections import Strict, resolve_config_path
+from agent.config.sections import ConfigPath, Strict
 
 
 class UploadConfig(Strict):
     enabled: bool = Field(default=False, description="sign each report, queue it in the outbox and upload it")
     url: str | None = Field(default=None, description="collector base URL, e.g. https://collector.trust.example")
-    ca_bundle: Path | None = Field(default=None, description="PEM CA bundle for the collector's TLS certificate")
+    ca_bundle: ConfigPath | None = Field(default=None, description="PEM CA bundle for the collector's TLS certificate")
     allow_plain_http: bool = Field(default=False, description="plain HTTP beyond loopback (not recommended)")
     timeout_s: float = Field(default=30.0, gt=0, le=600, description="per HTTP request")
     max_attempts: int = Field(default=5, ge=1, le=100, description="tries per report in one run before it waits")
     backoff_initial_s: float = Field(default=1.0, ge=0, le=600, description="first retry delay (doubles each try)")
     backoff_max_s: float = Field(default=60.0, ge=0, le=3600, description="longest retry delay")
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _resolve(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        return None if value is None else resolve_config_path(value, info)

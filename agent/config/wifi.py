@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
-from agent.config.sections import Strict
+from agent.config.sections import ConfigPath, Strict
 from contract.site import SchoolSsid
 from probes.wifi import settings as probe_settings
 
@@ -60,8 +60,8 @@ class WifiConfig(Strict):
     known_bssids: list[str] = Field(default_factory=list)
     known_ouis: list[str] = Field(default_factory=list)
     locations: list[str] = Field(default_factory=list, description="survey locations (rooms)")
-    captures: list[Path] = Field(default_factory=list, description="pcap/pcapng or saved iw/nmcli output")
-    survey_file: Path | None = None
+    captures: list[ConfigPath] = Field(default_factory=list, description="pcap/pcapng or saved iw/nmcli output")
+    survey_file: ConfigPath | None = None
     scan_interface: str | None = Field(default=None, description="interface for survey scans (iw / nmcli)")
     live: LiveCapture | None = None
     guest_isolation: GuestIsolationConfig | None = None
