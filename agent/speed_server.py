@@ -187,7 +187,7 @@ class SpeedHandler(BaseHTTPRequestHandler):
                 if tolerate_short and left <= 16:
                     # speedtest-cli 2.1.3 announces 65,536 bytes but sends 65,529: do not wait for the tail.
                     self.connection.settimeout(0.3)
-                n = self.rfile.readinto1(view[: min(left, _CHUNK_BYTES)])  # type: ignore[attr-defined]
+                n = self.rfile.readinto1(view[: min(left, _CHUNK_BYTES)])
                 if not n:
                     break
                 self.server.pacer.take(n)
@@ -261,7 +261,8 @@ def serve(
     """Run until interrupted."""
     server = make_server(host, port, limit_mbps=limit_mbps, shape_mbps=shape_mbps, delay_ms=delay_ms)
     if announce:
-        bound_host, bound_port = server.server_address[:2]
+        host_part, bound_port = server.server_address[:2]
+        bound_host = host_part.decode() if isinstance(host_part, bytes) else host_part
         print(f"schoolnet speed server listening on http://{bound_host}:{bound_port}/", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
