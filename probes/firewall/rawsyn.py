@@ -1,9 +1,10 @@
 """TCP SYN scan with plain raw sockets (needs CAP_NET_RAW).
 
-Why not scapy: building and sending 1,000 SYNs took scapy ~0.30 s of CPU against ~0.004 s for struct packing
-here, and scapy's sniffer (a Python loop over every packet, plus its import of ~0.6 s) is the bottleneck
-at a few thousand probes per second (benchmarks/firewall measures both). The collector must never import
-scapy either, and this module imports nothing but the standard library.
+Why not scapy: building and sending 1,000 SYNs took scapy 0.32 s of CPU against 0.0042 s for struct packing and
+a raw socket here (76x), plus 1.0 s to import scapy (benchmarks/firewall measures both, 2026-12-02). The
+collector must never import scapy either, and this module imports nothing but the standard library. Against
+nmap -sS at the same --max-rate 1000 on the lab (1,000 ports, six hosts): the same state for every port and
+0.16-0.81x nmap's wall time.
 
 The kernel builds the IP header; we send bare TCP SYN segments from one random source port and read the
 answers from the same raw socket (SYN-ACK: open; RST: closed) and ICMP errors from a raw ICMP socket
