@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from probes.firewall.common import ADMIN_SERVICES, DEFAULT_COMMUNITIES, Facts, join_errors
+from probes.firewall.common import ADMIN_SERVICES, DEFAULT_COMMUNITIES, Facts, UnreadableConfig, join_errors
 from probes.firewall.fortios_tree import Node, Tree, _open_quote, parse, parse_header, split_words
 from probes.firewall.sanitise import REMOVED, scrub_common
 
@@ -75,6 +75,10 @@ class FortiOS:
         """Facts from the outputs of the SSH commands (or a backup, given as the configuration)."""
         config_text = outputs.get("show full-configuration") or outputs.get("show") or ""
         tree = parse(config_text)
+        if not tree.root.sections:
+            first = next((line.strip() for line in config_text.splitlines() if line.strip()), "")[:60]
+            raise UnreadableConfig(f"no 'config ...' section in it (it starts {first!r}): not a FortiOS configuration"
+                                   if first else "it is empty: not a FortiOS configuration")
         status = parse_header(tree.header)
         for command in ("get system status", "get system ha status"):
             if command in outputs:

@@ -49,7 +49,5 @@ def evidence_from_text(text: str, platform_name: str | None, where: str,
         facts = platform.parse_backup(text)
     except UnreadableConfig as exc:
         raise UnreadableConfig(f"{where}: {exc}") from None
-    if platform.name == "fortinet" and facts.get("config_complete") is None:
-        raise UnreadableConfig(f"{where}: no FortiOS configuration in it")
     facts["observed_on"] = observed_on or date.today()
     return platform, build_evidence(platform, facts, text, ["config-file"])

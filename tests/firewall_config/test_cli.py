@@ -70,6 +70,8 @@ def test_platform_not_detected_or_wrong(tmp_path):
     path.write_text("hello\n", encoding="utf-8")
     proc = run(str(path))
     assert proc.returncode == 2 and "--platform" in proc.stderr
+    proc = run(str(path), "--platform", "fortinet")
+    assert proc.returncode == 2 and "not a FortiOS configuration" in proc.stderr and str(path) in proc.stderr
     proc = run(str(path), "--platform", "cisco_asa")
     assert proc.returncode == 2 and "unsupported firewall platform" in proc.stderr
     xml = tmp_path / "pf.xml"
