@@ -24,6 +24,7 @@ LAB_COMPONENTS: list[str] = [
     "agent.lab.broadband:BroadbandLab",
     "agent.lab.filtering:FilteringLab",
     "agent.lab.netns:FirewallNetnsLab",
+    "agent.lab.firewalls:FirewallLab",
     "agent.lab.collector:CollectorLab",
 ]
 
