@@ -31,18 +31,18 @@ class Backend(StrEnum):
     iperf3 = "iperf3"
 
 
-def _broadband_config(config: Path | None) -> tuple[BroadbandConfig, SiteProfile | None]:
-    """The [broadband] section of the config file and the site (for its phase); defaults and no site when no
-    file is given and none is found."""
+def _broadband_config(config: Path | None) -> tuple[BroadbandConfig, SiteProfile | None, Path | None, str | None]:
+    """The [broadband] section of the config file, the site (for its phase), the state directory and the [upload]
+    url (for the speed credential); defaults and no site when no file is given and none is found."""
     from agent.config import find_config, load_config
     from agent.config.broadband import BroadbandConfig
 
     try:
         path = find_config(config)
     except ConfigError:
-        return BroadbandConfig(), None
+        return BroadbandConfig(), None, None, None
     loaded = load_config(path)
-    return loaded.broadband, loaded.site_profile()
+    return loaded.broadband, loaded.site_profile(), loaded.agent.state_dir, loaded.upload.url
 
 
 def describe(ev: BroadbandSpeed) -> str:
@@ -86,13 +86,23 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in (Format.text, Format.json):
             raise UsageError("--format: broadband test prints text or json")
-        bb, site = _broadband_config(config)
+        from agent.config.broadband import speed_credential
+        from probes.broadband.settings import BroadbandSettings
+
+        bb, site, state_dir, upload_url = _broadband_config(config)
         if duration is not None:
             # Keep at least three quarters of a short test as the measured (steady-state) window.
             bb = bb.model_copy(update={"duration_s": duration, "warmup_s": min(bb.warmup_s, duration / 4)})
-        err.print(f"Measuring the line with the {(backend or bb.backend)} backend ...")
+        chosen = backend.value if backend else bb.backend
+        target = server if server is not None else bb.server
+        # As in a scan: the agent's credential goes with the http backend to its own collector, and nowhere else.
+        settings = BroadbandSettings(
+            **bb.model_dump(exclude={"router", "backend", "server"}), backend=chosen, server=target,
+            speed_credential=speed_credential(target, upload_url, state_dir) if chosen == "http" else None,
+        )
+        err.print(f"Measuring the line with the {chosen} backend ...")
         try:
-            evidence = measure_speed(bb, backend=backend.value if backend else None, server=server, runs=runs)
+            evidence = measure_speed(settings, runs=runs)
         except (ServerUnreachable, TransferAborted) as exc:
             # The command ran, but its one target (the line, through that server) could not be measured: exit 4.
             err.print(f"broadband test: the line could not be measured: {exc}", highlight=False, markup=False)

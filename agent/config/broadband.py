@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
 from agent.config.resolve import secret
 from agent.config.secrets import SecretRef
 from agent.config.sections import ConfigPath, Strict
+from contract.secrets import Secret
 from probes.broadband.settings import (
     DEFAULT_WAN_PATTERN,
     FULL_FIBRE_TYPES,
@@ -97,14 +99,55 @@ class BroadbandConfig(BroadbandOptions):
     # The probe's option, here relative to the config file's folder like every path setting.
     history_dir: ConfigPath | None = Field(default=None, description="default <agent.state_dir>/broadband")
 
-    def settings(self, state_dir: Path | None = None) -> BroadbandSettings:
-        """The probe's settings, the router's secrets resolved now."""
+    def settings(self, state_dir: Path | None = None, upload_url: str | None = None) -> BroadbandSettings:
+        """The probe's settings, the router's secrets resolved now, and the speed credential when the http server
+        is this agent's collector (``upload_url``)."""
+        credential = speed_credential(self.server, upload_url, state_dir) if self.backend == "http" else None
         return BroadbandSettings(**self.model_dump(exclude={"router"}), state_dir=state_dir,
-                                 router=self.router.probe_router() if self.router else None)
+                                 router=self.router.probe_router() if self.router else None,
+                                 speed_credential=credential)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """scheme, host, port (defaults filled in) of a URL, or None when it is not an http(s) URL."""
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range or not a number
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
+
+
+def speed_credential(server: str | None, upload_url: str | None, state_dir: Path | None) -> Secret | None:
+    """The ``Authorization`` value for the http backend's server, or None (no header, as for any server).
+
+    Only for the trust's own collector (the server's scheme, host and port are the ``[upload] url``'s): a credential
+    is a signature by the agent's key, and a third-party server has no business receiving one. Only when the agent
+    has keys (``schoolnet keys init``); a key that exists but cannot be used is a Secret holding why, so the
+    measurement says so instead of failing later with a bare 401.
+    """
+    if not server or not upload_url or state_dir is None:
+        return None
+    own = _origin(upload_url)
+    if own is None or _origin(server) != own:
+        return None
+    from agent.delivery.signing import key_paths, load_keys
+    from agent.errors import CannotRunError, UsageError
+    from contract.speed import make_credential
+
+    if not key_paths(state_dir)[0].exists():
+        return None
+    try:
+        keys = load_keys(state_dir)
+    except (CannotRunError, UsageError) as exc:
+        return Secret.missing(str(exc))
+    return Secret.of(make_credential(keys.private_key))
 
 
 def broadband_settings(config: Config) -> BroadbandSettings:
-    return config.broadband.settings(config.agent.state_dir)
+    return config.broadband.settings(config.agent.state_dir, config.upload.url)
 
 
 def broadband_probe(config: Config) -> BroadbandProbe:

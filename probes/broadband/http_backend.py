@@ -26,10 +26,11 @@ import termios
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from contract.history import median
+from contract.secrets import Secret
 from probes.broadband.common import (
     MeasurementError,
     RunResult,
@@ -55,6 +56,9 @@ class HttpSettings:
     ping_count: int = 10
     timeout_s: float = 10.0
     request_bytes: int = 1 << 30  # per download request / upload body: far more than one stream moves in a test
+    # The ``Authorization`` value (contract.speed.make_credential) for a server that serves enrolled agents only;
+    # the agent sets it only when the server is its own collector. Never shown: a Secret, and not in repr.
+    authorization: Secret | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,16 @@ class Endpoint:
     host: str
     port: int
     base_path: str
+    # Sent on every request to this server (info, pings, downloads, uploads); see HttpSettings.authorization.
+    authorization: Secret | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def parse(cls, url: str) -> Endpoint:
+    def parse(cls, url: str, authorization: Secret | None = None) -> Endpoint:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise MeasurementError(f"not an http(s) speed server URL: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
+        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"), authorization)
 
     def path(self, suffix: str) -> str:
         return f"{self.base_path}{suffix}"
@@ -134,6 +140,8 @@ class Connection:
         ]
         if content_length is not None:
             lines += [f"Content-Length: {content_length}", "Content-Type: application/octet-stream"]
+        if self.endpoint.authorization is not None:
+            lines.append(f"Authorization: {self.endpoint.authorization.reveal()}")
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def read_head(self) -> tuple[int, dict[str, str]]:
@@ -280,7 +288,7 @@ class HttpBackend:
 
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
-        self.endpoint = Endpoint.parse(settings.url)
+        self.endpoint = Endpoint.parse(settings.url, settings.authorization)
 
     def server_info(self) -> dict[str, object]:
         conn = Connection(self.endpoint, self.settings.timeout_s)
@@ -292,6 +300,14 @@ class HttpBackend:
             conn.close()
         if status == 404:
             return {}
+        if status == 401:  # the collector's /speed with --speed-enrolled-only: this agent is not enrolled there
+            raise MeasurementError(
+                f"{self.endpoint.display}/info answered HTTP 401: the speed server serves enrolled agents only, and "
+                + ("this agent's credential was refused (enrolled with this collector?)"
+                   if self.endpoint.authorization is not None else
+                   "this agent sent no credential (it sends one only to the collector of its [upload] url, "
+                   "after `schoolnet keys init` and `schoolnet enroll`)")
+            )
         if status != 200:
             raise MeasurementError(f"{self.endpoint.display}/info answered HTTP {status}")
         try:
@@ -302,6 +318,8 @@ class HttpBackend:
 
     def measure(self) -> RunResult:
         s = self.settings
+        if s.authorization is not None and s.authorization.value is None:  # a key that could not be used: say why
+            raise MeasurementError(f"no credential for the speed server: {s.authorization.unavailable}")
         result = RunResult(backend=self.name, server=self.endpoint.display, host=self.endpoint.host, streams=s.streams)
         result.dns_resolution_ms = dns_resolution_ms(self.endpoint.host)
         info = self.server_info()

@@ -37,9 +37,11 @@ def make_backend(bb: BroadbandOptions, backend: str | None = None, server: str |
 
         if not target:
             raise MeasurementError("the http backend needs a server URL ([broadband] server or --server)")
+        # The credential was made for the configured server only: another one given here never receives it.
+        credential = bb.speed_credential if isinstance(bb, BroadbandSettings) and target == bb.server else None
         return HttpBackend(HttpSettings(
             url=target, streams=bb.streams, duration_s=bb.duration_s, warmup_s=bb.warmup_s,
-            ping_count=bb.ping_count, timeout_s=bb.timeout_s,
+            ping_count=bb.ping_count, timeout_s=bb.timeout_s, authorization=credential,
         ))
     if name == "speedtest":
         from probes.broadband.speedtest_backend import SpeedtestBackend, SpeedtestSettings

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract.secrets import Secret
 from probes.snmp import SnmpAccess
 
 
@@ -88,3 +89,6 @@ class BroadbandSettings(BroadbandOptions):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     router: WanRouter | None = None
     state_dir: Path | None = Field(default=None, description="the agent's state directory (history lives there)")
+    # The http backend's ``Authorization`` value (contract.speed.make_credential, valid CREDENTIAL_VALID_S), made by
+    # the agent only when ``server`` is its own collector (a server requiring enrolled agents); never printed.
+    speed_credential: Secret | None = Field(default=None, repr=False, exclude=True)
