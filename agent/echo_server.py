@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 
 from probes.firewall.echo import REQUEST_BYTES, answer
 
@@ -34,7 +35,7 @@ class _Udp(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)  # type: ignore[attr-defined]
 
 
-def _tcp_handler(key: bytes, port: int):
+def _tcp_handler(key: bytes, port: int) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             data = await asyncio.wait_for(reader.readexactly(REQUEST_BYTES), READ_TIMEOUT_S)
@@ -62,7 +63,7 @@ async def start(host: str, tcp_ports: Iterable[int], udp_ports: Iterable[int], k
             failed.append(f"tcp/{port} ({exc.strerror})")
     for port in udp_ports:
         try:
-            transport, _ = await loop.create_datagram_endpoint(lambda p=port: _Udp(key, p), local_addr=(host, port))
+            transport, _ = await loop.create_datagram_endpoint(partial(_Udp, key, port), local_addr=(host, port))
             handles.append(transport)
         except OSError as exc:
             failed.append(f"udp/{port} ({exc.strerror})")

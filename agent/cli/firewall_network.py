@@ -159,7 +159,7 @@ def register(firewall_app: typer.Typer) -> None:
         outcomes = run_in(settings.netns, run, the_plan)
         found = [(o.evidence.address, o.evidence) for o in outcomes if o.evidence is not None]
         failed = [o for o in outcomes if o.evidence is None]
-        results = judge(found, cfg)  # type: ignore[arg-type]
+        results = judge(found, cfg)
         if fmt is Format.json:
             hosts = [host_json(ev) for _, ev in found] + [
                 {"address": None, "target": o.target, "error": o.error, "ports": []} for o in failed]

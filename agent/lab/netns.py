@@ -405,7 +405,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
                 break
         if proc.poll() is not None:
             break
-    raise RuntimeError(f"a lab service process ({' '.join(map(str, proc.args))}) did not start; see its log")
+    raise RuntimeError(f"a lab service process ({proc.args!r}) did not start; see its log")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

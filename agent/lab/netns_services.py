@@ -17,11 +17,16 @@ import ssl
 import struct
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+# An asyncio stream server's connection handler.
+StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
-def _ssh(banner: str):
+
+def _ssh(banner: str) -> StreamHandler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(banner.encode() + b"\r\n")
         try:
@@ -34,7 +39,7 @@ def _ssh(banner: str):
     return handle
 
 
-def _http(title: str, server: str, redirect: str | None):
+def _http(title: str, server: str, redirect: str | None) -> StreamHandler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 3.0)
@@ -120,7 +125,7 @@ class _DnsUdp(asyncio.DatagramProtocol):
             self.transport.sendto(wire, addr)  # type: ignore[attr-defined]
 
 
-def _dns_tcp(spec: dict[str, Any]):
+def _dns_tcp(spec: dict[str, Any]) -> StreamHandler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             size = struct.unpack("!H", await asyncio.wait_for(reader.readexactly(2), 3.0))[0]
@@ -155,7 +160,7 @@ async def _start(spec: list[dict[str, Any]]) -> list[Any]:
         elif kind == "ntp":
             handles.append((await loop.create_datagram_endpoint(_Ntp, local_addr=(host, port)))[0])
         elif kind == "dns":
-            handles.append((await loop.create_datagram_endpoint(lambda i=item: _DnsUdp(i),
+            handles.append((await loop.create_datagram_endpoint(partial(_DnsUdp, item),
                                                                 local_addr=(host, port)))[0])
             handles.append(await asyncio.start_server(_dns_tcp(item), host, port, reuse_address=True))
         elif kind == "echo":

@@ -198,7 +198,7 @@ def _test_here(s: EgressSettings) -> FirewallEgress:
     for result in results:
         outcome, detail = _outcome(result, control_ok, key is not None)
         probes.append(EgressProbe(name=result.route.name, protocol=result.route.protocol, port=result.route.port,
-                                  category=result.route.category, outcome=outcome,  # type: ignore[arg-type]
+                                  category=result.route.category, outcome=outcome,
                                   detail=detail))
     names = s.doh_hostnames or list(DOH_HOSTNAMES)
     from concurrent.futures import ThreadPoolExecutor

@@ -235,8 +235,8 @@ def run(p: Plan) -> list[HostOutcome]:
                 continue
             findings.append(_udp_finding(port, state, reason, replies.get((host.address, port)), community))
         evidence = FirewallExposure(
-            address=host.address, target=host.target, role=host.role,  # type: ignore[arg-type]
-            segment=s.segment, vantage=s.vantage, method=p.method,  # type: ignore[arg-type]
+            address=host.address, target=host.target, role=host.role,
+            segment=s.segment, vantage=s.vantage, method=p.method,
             rate_pps=s.rate_pps, tcp_ports_scanned=len(p.tcp_ports), udp_ports_scanned=len(p.udp_ports),
             ports=findings, filtered_tcp=filtered_tcp, filtered_udp=filtered_udp,
             declared=list(host.spec.declared) if host.spec else [], duration_s=elapsed,
@@ -248,9 +248,9 @@ def run(p: Plan) -> list[HostOutcome]:
 
 def _finding(port: int, protocol: str, state: str, reason: str, ident: Identity | None) -> PortFinding:
     if state != "open":
-        return PortFinding(port=port, protocol=protocol, state=state, reason=reason)  # type: ignore[arg-type]
+        return PortFinding(port=port, protocol=protocol, state=state, reason=reason)
     ident = ident or Identity(service=ADMIN_PORTS.get(port))
-    return PortFinding(port=port, protocol=protocol, state="open", reason=reason,  # type: ignore[arg-type]
+    return PortFinding(port=port, protocol=protocol, state="open", reason=reason,
                        service=ident.service, banner=ident.banner, admin=ident.admin,
                        http_status=ident.http_status, http_server=ident.http_server, http_title=ident.http_title,
                        tls=ident.tls)
@@ -263,7 +263,7 @@ def _udp_finding(port: int, state: str, reason: str, reply: bytes | None, commun
         values = udp.snmp_octet_strings(reply)
         if len(values) >= 2:  # community, then the value
             sysdescr = values[-1].decode("utf-8", "replace")[:300]
-    return PortFinding(port=port, protocol="udp", state=state, reason=reason,  # type: ignore[arg-type]
+    return PortFinding(port=port, protocol="udp", state=state, reason=reason,
                        service=service if state == "open" else None, admin=state == "open" and port == 161,
                        snmp_sysdescr=sysdescr)
 

@@ -8,6 +8,8 @@ encryption methods used to bypass filtering". A scan that could not tell is ``un
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from contract.evidence.firewall_network import FirewallEgress, FirewallExposure, PortFinding
 from standards_map.checks import check
 from standards_map.outcome import Outcome, failed, not_applicable, passed, unknown, warned
@@ -71,7 +73,7 @@ def firewall_inbound_only_declared(ev: FirewallExposure) -> Outcome:
                   f"{listed_declared}).", f"{len(open_ports)} open, all declared", f"only declared: {listed_declared}")
 
 
-def _judge_routes(names: list[tuple[str, str, str]], what: str) -> Outcome:
+def _judge_routes(names: Sequence[tuple[str, str, str]], what: str) -> Outcome:
     """``names``: (label, outcome, detail) for every route in scope."""
     allowed = [label for label, outcome, _ in names if outcome == "allowed"]
     unknown_ = [(label, detail) for label, outcome, detail in names if outcome == "unknown"]
