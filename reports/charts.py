@@ -340,7 +340,7 @@ def _bar_alt(bars: Sequence[Bar], unit: str, threshold: float | None, threshold_
 def stacked_bars(rows: Sequence[StackRow], *, title: str, width: int = 640) -> Chart:
     """Counts per row split by status, each segment labelled with its count; a legend names every status."""
     order = [s for s in STATUS_STYLE if any(r.counts.get(s) for r in rows)]
-    label_w, count_w = 190, 70
+    label_w, count_w = 190, 96  # room for "12 of 12 met" at the right
     row_h, top_pad = 28, 8
     legend_h = 24
     height = top_pad + row_h * max(len(rows), 1) + legend_h + 8
