@@ -17,6 +17,12 @@ if [ "$apt_wanted" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null;
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  # npm (for axe-core in the dashboard's browser tests) only where no npm exists at all: Node.js from another
+  # source already carries one, and Debian's npm package conflicts with it.
+  if ! command -v npm >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null ||
+      echo "setup: could not install npm; the dashboard's accessibility test will be skipped" >&2
+  fi
 fi
 
 python=${PYTHON:-python3}

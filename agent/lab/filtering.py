@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from agent.lab.procs import wait_ready
+
 if TYPE_CHECKING:
     from agent.lab.netns import NetnsLab
 
@@ -187,22 +189,6 @@ def nft_rules(profile: LabProfile, devs: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], what: str, timeout_s: float = 15.0) -> None:
-    import select
-
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
-        if ready:
-            line = proc.stdout.readline()
-            if line.strip() == b"ready":
-                return
-            if not line:
-                break
-        if proc.poll() is not None:
-            break
-    raise RuntimeError(f"the filtering lab's {what} did not start (see its log in the lab's workdir)")
 
 
 class FilteringPlugin:
@@ -255,7 +241,7 @@ class FilteringPlugin:
             (etc / "resolv.conf").write_text(f"nameserver {SEGMENTS[seg].gateway}\noptions timeout:1 attempts:1\n",
                                              encoding="utf-8")
         for proc, what in waiting:
-            _wait_ready(proc, what)
+            wait_ready(proc, f"the filtering lab's {what}")
         return {}
 
     def _serve(self, lab: NetnsLab, role: str, stem: str, spec: dict[str, Any]) -> subprocess.Popen[bytes]:

@@ -32,13 +32,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from agent.lab.procs import die_with_parent
+from agent.lab.procs import die_with_parent, wait_ready
 
 log = logging.getLogger("schoolnet.lab")
 
@@ -357,7 +356,7 @@ class NetnsLab:
         ]
         waiting = [self._service_process("fw", fw_spec), self._service_process("inet", inet_spec)]
         for proc in waiting:
-            _wait_ready(proc, 15.0)
+            wait_ready(proc, "a lab service process", 15.0)
 
     def _service_process(self, role: str, spec: list[dict[str, Any]]) -> subprocess.Popen[bytes]:
         path = self.workdir / f"services-{role}.json"
@@ -389,23 +388,6 @@ class NetnsLab:
         return section
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    import select
-
-    assert proc.stdout is not None
-    stream: IO[bytes] = proc.stdout
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], 0.1)
-        if ready:
-            line = stream.readline()
-            if line.strip() == b"ready":
-                return
-            if not line:
-                break
-        if proc.poll() is not None:
-            break
-    raise RuntimeError(f"a lab service process ({proc.args!r}) did not start; see its log")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -156,3 +157,21 @@ def start_snmpsim(
         args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=die_with_parent,
     )
+
+
+def wait_ready(proc: subprocess.Popen[bytes], what: str, timeout_s: float = 15.0) -> None:
+    """Wait until a lab child prints the line ``ready`` on its stdout (a pipe); raise naming ``what`` when it
+    exits or stays silent for ``timeout_s``. The child says when it listens, so nothing polls ports."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if ready:
+            line = proc.stdout.readline()
+            if line.strip() == b"ready":
+                return
+            if not line:
+                break
+        if proc.poll() is not None:
+            break
+    raise RuntimeError(f"{what} did not start (see its log in the lab's workdir)")
