@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contract.errors import InputError
+from contract.evidence.wifi import SECURITY_RANK
 
 # Suite selectors are kept as one int: OUI << 8 | type (00-0F-AC:4 -> 0x000FAC04).
 OUI_IEEE = 0x000FAC
@@ -80,17 +81,6 @@ _ENTERPRISE = {1, 3, 5, 13, 14, 15, 16, 17, 22, 23}
 _OWE = {18}
 _LEGACY_CIPHERS = {1, 2, 5}  # WEP-40, TKIP, WEP-104
 
-_RANK = {
-    "open": 0,
-    "wep": 1,
-    "owe": 2,
-    "wpa-personal": 3,
-    "wpa-enterprise": 4,
-    "wpa2-personal": 5,
-    "wpa2-enterprise": 6,
-    "wpa3-personal": 7,
-    "wpa3-enterprise": 8,
-}
 
 
 class MalformedElement(InputError):
@@ -262,7 +252,7 @@ def classify(rsn: RsnInfo | None, wpa: RsnInfo | None, privacy: bool) -> Securit
             legacy = True
         else:
             modes.append("open")
-    security = max(modes, key=_RANK.__getitem__)
+    security = max(modes, key=SECURITY_RANK.__getitem__)
     group_mgmt = cipher_name(rsn.group_mgmt) if rsn is not None and rsn.group_mgmt is not None else None
     return Security(security, legacy, pmf, tuple(dict.fromkeys(akm_names)), tuple(ciphers), group_mgmt)
 
