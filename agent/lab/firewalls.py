@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.lab.procs import die_with_parent, free_port, stop_process
+from agent.lab.procs import die_with_parent, free_port, lab_secret, stop_process
 
 log = logging.getLogger("schoolnet.lab.firewalls")
 
@@ -205,12 +205,6 @@ class FirewallLab:
             self.stop()
             raise
 
-    def _secret(self, workdir: Path, name: str, value: str) -> dict[str, str]:
-        path = workdir / "secrets" / name
-        path.write_text(value, encoding="utf-8")
-        path.chmod(0o600)
-        return {"file": str(path)}
-
     def _start(self, workdir: Path) -> dict[str, Any]:
         self.cert_path, key_path, self.fingerprint = self_signed(workdir, "firewall-lab")
         self.ports = {f.name: free_port() for f in self.firewalls}
@@ -249,13 +243,13 @@ class FirewallLab:
             wrong = "-wrong" if fw.wrong_credentials else ""
             if fw.method == "ssh":
                 device["username"] = LAB_USER
-                device["password"] = self._secret(workdir, f"{fw.name}-password", SSH_PASSWORD + wrong)
+                device["password"] = lab_secret(workdir, f"{fw.name}-password", SSH_PASSWORD + wrong)
             elif fw.platform == "fortinet":
                 token = FORTI_TOKEN_NO_RIGHTS if fw.token_without_rights else FORTI_TOKEN + wrong
-                device["api_token"] = self._secret(workdir, f"{fw.name}-token", token)
+                device["api_token"] = lab_secret(workdir, f"{fw.name}-token", token)
             else:
-                device["api_key"] = self._secret(workdir, f"{fw.name}-key", OPN_KEY)
-                device["api_secret"] = self._secret(workdir, f"{fw.name}-secret", OPN_SECRET + wrong)
+                device["api_key"] = lab_secret(workdir, f"{fw.name}-key", OPN_KEY)
+                device["api_secret"] = lab_secret(workdir, f"{fw.name}-secret", OPN_SECRET + wrong)
             if fw.method == "api" and not fw.untrusted_tls:
                 device["tls"] = {"fingerprint_sha256": self.fingerprint}
             device.update(fw.extra)

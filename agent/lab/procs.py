@@ -175,3 +175,13 @@ def wait_ready(proc: subprocess.Popen[bytes], what: str, timeout_s: float = 15.0
         if proc.poll() is not None:
             break
     raise RuntimeError(f"{what} did not start (see its log in the lab's workdir)")
+
+
+def lab_secret(workdir: Path, name: str, value: str) -> dict[str, str]:
+    """Write a simulated device's secret to ``workdir/secrets/NAME`` (0600, as the agent demands of secret files)
+    and return the config's reference to it: the lab's config never holds a literal secret either."""
+    path = workdir / "secrets" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value, encoding="utf-8")
+    path.chmod(0o600)
+    return {"file": str(path)}

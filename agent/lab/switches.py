@@ -30,6 +30,7 @@ from agent.lab.procs import (
     SnmpV3User,
     die_with_parent,
     free_port,
+    lab_secret,
     start_snmpsim,
     stop_process,
     wait_tcp,
@@ -405,12 +406,6 @@ class SwitchLab:
             self.stop()
             raise
 
-    def _secret(self, workdir: Path, name: str, value: str) -> dict[str, str]:
-        path = workdir / "secrets" / name
-        path.write_text(value, encoding="utf-8")
-        path.chmod(0o600)
-        return {"file": str(path)}
-
     def _start(self, workdir: Path) -> dict[str, Any]:
         ssh = [s for s in self.switches if s.ssh]
         self.ports = {s.name: free_port() for s in ssh}
@@ -451,10 +446,10 @@ class SwitchLab:
             except SnmpSimMissing as exc:  # the demo still runs, over SSH only
                 log.warning("switch lab without SNMP: %s", exc)
         devices: list[dict[str, Any]] = []
-        password_ref = self._secret(workdir, "ssh-password", self.password)
-        wrong_ref = self._secret(workdir, "ssh-wrong-password", self.password + "-nope")
-        v3 = {"user": LAB_USER, "auth_key": self._secret(workdir, "snmp-v3-auth", v3_auth),
-              "priv_key": self._secret(workdir, "snmp-v3-priv", v3_priv)}
+        password_ref = lab_secret(workdir, "ssh-password", self.password)
+        wrong_ref = lab_secret(workdir, "ssh-wrong-password", self.password + "-nope")
+        v3 = {"user": LAB_USER, "auth_key": lab_secret(workdir, "snmp-v3-auth", v3_auth),
+              "priv_key": lab_secret(workdir, "snmp-v3-priv", v3_priv)}
         for s in self.switches:
             device: dict[str, Any] = {"name": s.name, "host": "127.0.0.1", "platform": s.platform, "role": s.role}
             if s.ssh:
@@ -464,7 +459,7 @@ class SwitchLab:
                 # snmpsim picks the walk by community (v2c) or context name (v3): one agent, many switches.
                 if s.snmp == "v2c":
                     device["snmp"] = {"version": "v2c", "port": self.snmp_port, "timeout_s": 1.0,
-                                      "community": self._secret(workdir, f"community-{s.name.lower()}",
+                                      "community": lab_secret(workdir, f"community-{s.name.lower()}",
                                                                 _community(s))}
                 else:
                     device["snmp"] = {"version": "v3", "port": self.snmp_port, "timeout_s": 1.0, "v3": v3,
@@ -479,13 +474,13 @@ class SwitchLab:
             fragment["switches"]["ups"] = [{
                 "name": "ups-room-a", "host": "127.0.0.1",
                 "snmp": {"version": "v2c", "port": self.snmp_port, "timeout_s": 1.0,
-                         "community": self._secret(workdir, "community-ups", UPS_COMMUNITY)},
+                         "community": lab_secret(workdir, "community-ups", UPS_COMMUNITY)},
             }]
             # The sweep finds LAB-SW9 (also behind an access port of the core, by LLDP) at its own address.
             fragment["switches"]["discovery"] = {
                 "hosts": [DISCOVERY_RANGE],
                 "snmp": {"version": "v2c", "port": self.snmp_port, "timeout_s": 0.5, "retries": 0,
-                         "community": self._secret(workdir, "community-discovery", DISCOVERY_COMMUNITY)},
+                         "community": lab_secret(workdir, "community-discovery", DISCOVERY_COMMUNITY)},
             }
         return fragment
 

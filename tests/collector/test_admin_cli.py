@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-from agent.cli import main
+from tests.support.collector_kit import run_collector_cli
 
 
 @pytest.fixture
@@ -16,16 +15,7 @@ def cli(capsys, monkeypatch):
     """Run `schoolnet collector ...` in-process through main() (exit codes as the console script maps them)."""
 
     def run(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-        monkeypatch.setenv("SCHOOLNET_COLLECTOR_DB", db)
-        monkeypatch.setattr(sys, "argv", ["schoolnet", "collector", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
+        return run_collector_cli(capsys, monkeypatch, db, *args)
 
     return run
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +13,7 @@ import requests
 from sqlalchemy import text
 
 from collector.db import make_engine, migrate
-from tests.support.collector_kit import CollectorProcess, report_bytes, signed
+from tests.support.collector_kit import CollectorProcess, report_bytes, run_collector_cli, signed
 
 REPORTS = "/api/v1/reports"
 
@@ -94,19 +93,9 @@ def test_sqlite_files_left_readable_by_an_older_version_are_tightened(tmp_path: 
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
-    from agent.cli import main
-
     def run(db: str, *args: str) -> tuple[int, str]:
-        monkeypatch.delenv("SCHOOLNET_COLLECTOR_DB", raising=False)
-        monkeypatch.setattr(sys, "argv", ["schoolnet", "collector", *args, "--db", db])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out + err
+        done = run_collector_cli(capsys, monkeypatch, db, *args, db_flag=True)
+        return done.returncode, done.stdout + done.stderr
 
     return run
 

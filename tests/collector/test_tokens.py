@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from sqlalchemy import select, update
 from collector import admin
 from collector.db import make_engine, session_factory
 from collector.models import ApiToken, StoredReport
-from tests.support.collector_kit import report_bytes, signed
+from tests.support.collector_kit import report_bytes, run_collector_cli, signed
 
 
 @pytest.fixture
@@ -92,19 +91,9 @@ def test_admin_token_deletes_only_its_trusts_reports(running, session) -> None:
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
-    from agent.cli import main
-
     def run(db: str, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("SCHOOLNET_COLLECTOR_DB", db)
-        monkeypatch.setattr(sys, "argv", ["schoolnet", "collector", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        done = run_collector_cli(capsys, monkeypatch, db, *args)
+        return done.returncode, done.stdout, done.stderr
 
     return run
 

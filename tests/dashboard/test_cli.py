@@ -6,28 +6,17 @@ import csv
 import io
 import json
 import subprocess
-import sys
 
 import pytest
 
-from agent.cli import main
+from tests.support.collector_kit import run_collector_cli
 
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
     def run(db: str, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-        monkeypatch.setenv("SCHOOLNET_COLLECTOR_DB", db)
-        if password is not None:
-            monkeypatch.setenv("SCHOOLNET_ACCOUNT_PASSWORD", password)
-        monkeypatch.setattr(sys, "argv", ["schoolnet", "collector", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
+        env = {"SCHOOLNET_ACCOUNT_PASSWORD": password} if password is not None else None
+        return run_collector_cli(capsys, monkeypatch, db, *args, env=env)
 
     return run
 

@@ -260,3 +260,33 @@ def report_bytes(
 
 def signed(keys: AgentKeys, payload: bytes, payload_type: str | None = None) -> bytes:
     return envelope_bytes(keys.sign(payload) if payload_type is None else keys.sign(payload, payload_type))
+
+
+def run_collector_cli(
+    capsys: Any, monkeypatch: Any, db: str, *args: str, env: dict[str, str] | None = None, db_flag: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`schoolnet collector ARGS` in-process through main(), with the exit code the console script would give.
+
+    The database comes from SCHOOLNET_COLLECTOR_DB, or from `--db` after the arguments with ``db_flag``.
+    """
+    import sys
+
+    from agent.cli import main
+
+    if db_flag:
+        monkeypatch.delenv("SCHOOLNET_COLLECTOR_DB", raising=False)
+        argv = ["schoolnet", "collector", *args, "--db", db]
+    else:
+        monkeypatch.setenv("SCHOOLNET_COLLECTOR_DB", db)
+        argv = ["schoolnet", "collector", *args]
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", argv)
+    capsys.readouterr()
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
